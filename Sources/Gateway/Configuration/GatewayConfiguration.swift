@@ -1,0 +1,41 @@
+import Foundation
+
+/// Everything `serve` needs, built once from command-line options with environment fallbacks and
+/// passed down explicitly.
+public struct GatewayConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Where the managed PostgreSQL cluster and the generated admin key live.
+    public var dataDirectory = "./.tollgate"
+    /// The admin key; when nil, `serve` generates one into `<data dir>/admin-key`.
+    public var adminKey: String?
+    /// The largest request body accepted, in bytes.
+    public var maxBodyBytes = 10 * 1024 * 1024
+    /// How long an upstream may stay silent (before its answer or between stream chunks).
+    public var upstreamTimeout: Duration = .seconds(120)
+    public var pricingDirectory = "pricing"
+    public var migrationsDirectory = "migrations"
+    /// `tollgate.yaml`; a missing default file is fine, a missing named file is an error.
+    public var configFile: String?
+    /// The process environment: provider keys and base URLs, `DATABASE_URL`, `PG*`.
+    public var environment: [String: String]
+    /// How often the usage writer flushes to PostgreSQL.
+    public var usageFlushInterval: Duration = .milliseconds(100)
+    /// How long a key lookup is cached; also how long a revocation takes to reach other replicas.
+    public var keyCacheTTL: Duration = .seconds(5)
+
+    public init(environment: [String: String]) {
+        self.environment = environment
+        if let host = environment["TOLLGATE_HOST"], !host.isEmpty { self.host = host }
+        if let port = environment["TOLLGATE_PORT"].flatMap(Int.init) { self.port = port }
+        if let directory = environment["TOLLGATE_DATA_DIR"], !directory.isEmpty { self.dataDirectory = directory }
+        if let key = environment["TOLLGATE_ADMIN_KEY"], !key.isEmpty { self.adminKey = key }
+        if let bytes = environment["TOLLGATE_MAX_BODY_BYTES"].flatMap(Int.init), bytes > 0 { self.maxBodyBytes = bytes }
+        if let seconds = environment["TOLLGATE_UPSTREAM_TIMEOUT"].flatMap(Double.init), seconds > 0 {
+            self.upstreamTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
+        if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
+        if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
+    }
+}

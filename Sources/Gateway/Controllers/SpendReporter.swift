@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import Metering
+import Pricing
+
+/// `GET /admin/spend` and `GET /v1/spend`: reads the query, asks the store, renders the report.
+struct SpendReporter: Sendable {
+    let store: any SpendReportStore
+    /// Flushed before each report, so a report on this replica includes every request it served.
+    let recorder: UsageRecorder
+
+    /// The report for the query string of `request`; `forcedTeam` pins it to one team (a team key).
+    func report(for request: Request, forcedTeam: UUID?) async throws -> Response {
+        let query = try Self.query(from: request.uri.queryParameters, forcedTeam: forcedTeam, now: Date())
+        try? await recorder.flush()
+        let rows = try await store.spend(query)
+        return try JSONBody.response(SpendReportView(query: query, rows: rows))
+    }
+
+    static func query(from parameters: Parameters, forcedTeam: UUID?, now: Date) throws -> SpendQuery {
+        let (monthStart, nextMonth) = Self.month(containing: now)
+        let from = try parameters.get("from").map { try date($0, "from") } ?? monthStart
+        let to = try parameters.get("to").map { try date($0, "to") } ?? nextMonth
+        guard from < to else {
+            throw GatewayError.invalidRequest("'from' must be before 'to'.", param: "from")
+        }
+        var groupBy: [ReportDimension] = []
+        for name in (parameters.get("group_by") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let dimension = ReportDimension(rawValue: name) else {
+                throw GatewayError.invalidRequest(
+                    "Unknown group_by '\(name)': use any of \(ReportDimension.allCases.map(\.rawValue).joined(separator: ",")).", param: "group_by")
+            }
+            if !groupBy.contains(dimension) { groupBy.append(dimension) }
+        }
+        var team = forcedTeam
+        if forcedTeam == nil, let text = parameters.get("team_id") {
+            guard let id = UUID(uuidString: text) else {
+                throw GatewayError.invalidRequest("'team_id' is not a UUID.", param: "team_id")
+            }
+            team = id
+        }
+        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team)
+    }
+
+    static func date(_ text: String, _ name: String) throws -> Date {
+        guard let date = Timestamp.parse(text) else {
+            throw GatewayError.invalidRequest("'\(name)' must be YYYY-MM-DD (UTC midnight) or an RFC 3339 time.", param: name)
+        }
+        return date
+    }
+
+    /// The UTC calendar month around `date`: its first instant and the next month's.
+    static func month(containing date: Date) -> (Date, Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+        let next = calendar.date(byAdding: .month, value: 1, to: start) ?? date
+        return (start, next)
+    }
+}
+
+/// The report's JSON: `{"from", "to", "currency", "group_by", "totals", "rows"}`.
+struct SpendReportView: Encodable {
+    var from: Date
+    var to: Date
+    var currency = "USD"
+    var group_by: [ReportDimension]
+    var totals: TotalsView
+    var rows: [RowView]
+
+    init(query: SpendQuery, rows: [SpendRow]) {
+        from = query.from
+        to = query.to
+        group_by = query.groupBy
+        totals = TotalsView(rows.reduce(SpendTotals()) { $0 + $1.totals })
+        self.rows = rows.map { RowView(row: $0, groupBy: query.groupBy) }
+    }
+
+    struct TotalsView: Encodable {
+        var requests: Int
+        var input_tokens: Int
+        var cached_input_tokens: Int
+        var cache_write_tokens: Int
+        var output_tokens: Int
+        var reasoning_tokens: Int
+        var cost_usd: Money
+        var unpriced_requests: Int
+
+        init(_ totals: SpendTotals) {
+            requests = totals.requests
+            input_tokens = totals.inputTokens
+            cached_input_tokens = totals.cachedInputTokens
+            cache_write_tokens = totals.cacheWriteTokens
+            output_tokens = totals.outputTokens
+            reasoning_tokens = totals.reasoningTokens
+            cost_usd = totals.cost
+            unpriced_requests = totals.unpricedRequests
+        }
+    }
+
+    /// One field per grouping, then the sums.
+    struct RowView: Encodable {
+        var row: SpendRow
+        var groupBy: [ReportDimension]
+
+        enum Key: String, CodingKey {
+            case team_id, team, key_id, key, model, task, day, provider
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for dimension in groupBy {
+                switch dimension {
+                case .team:
+                    try container.encode(row.teamID, forKey: .team_id)
+                    try container.encode(row.teamName, forKey: .team)
+                case .key:
+                    try container.encode(row.keyID, forKey: .key_id)
+                    try container.encode(row.keyName, forKey: .key)
+                case .model: try container.encode(row.model, forKey: .model)
+                case .task: try container.encode(row.task, forKey: .task)
+                case .day: try container.encode(row.day, forKey: .day)
+                case .provider: try container.encode(row.provider, forKey: .provider)
+                }
+            }
+            try TotalsView(row.totals).encode(to: encoder)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import Governance
+import Hummingbird
+import Logging
+import Metering
+import NIOCore
+import PostgresNIO
+import PostgresStorage
+import Pricing
+import Providers
+import ServiceLifecycle
+
+/// Builds the gateway: its stores, caches, upstream client and usage writer, and the router.
+public enum GatewayApp {
+    public typealias App = Application<RouterResponder<TollgateRequestContext>>
+
+    /// The application for `configuration` on the database `database`. `services` run before the
+    /// gateway's own (and stop after them): pass a managed cluster's service here.
+    public static func build(
+        configuration: GatewayConfiguration, database: PostgresClient.Configuration, adminKey: String,
+        services extra: [any Service] = [], logger: Logger
+    ) throws -> App {
+        let prices = try PriceTable.load(directory: configuration.pricingDirectory)
+        let configFile = try configuration.configFile ?? Self.defaultConfigFile()
+        let catalog = try ProviderCatalog(prices: prices, environment: configuration.environment, configFile: configFile)
+        let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
+        _ = try migrations.files()
+
+        let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
+        let governance = PostgresGovernanceStore(client: postgres, logger: logger)
+        let recorder = UsageRecorder(
+            store: PostgresUsageStore(client: postgres, logger: logger), flushInterval: configuration.usageFlushInterval, logger: logger)
+        let cache = PrincipalCache(store: governance, timeToLive: configuration.keyCacheTTL)
+
+        var httpConfiguration = HTTPClient.Configuration()
+        let silence = TimeAmount.milliseconds(Int64(configuration.upstreamTimeout / .milliseconds(1)))
+        httpConfiguration.timeout = .init(connect: .seconds(5), read: silence)
+        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        httpConfiguration.decompression = .enabled(limit: .ratio(50))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+
+        let router = Router(context: TollgateRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        router.get("/health") { _, _ in
+            try JSONBody.response(["status": "ok"])
+        }
+
+        let reporter = SpendReporter(store: PostgresSpendReportStore(client: postgres, logger: logger), recorder: recorder)
+        let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache))
+        ProxyController(
+            catalog: catalog, providers: ProviderSet(http: UpstreamHTTP(client: http)),
+            meter: UsageMeter(prices: prices, recorder: recorder, logger: logger), maxBodyBytes: configuration.maxBodyBytes
+        ).add(to: v1)
+        v1.get("spend") { request, context in
+            try await reporter.report(for: request, forcedTeam: try context.requirePrincipal().team.id)
+        }
+
+        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey))
+        AdminController(teams: governance, keys: governance, cache: cache, reporter: reporter, maxBodyBytes: configuration.maxBodyBytes)
+            .add(to: admin)
+
+        logger.info("serving models", metadata: ["tollgate.models": "\(catalog.models.joined(separator: ", "))"])
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
+            services: extra + [postgres, HTTPClientService(client: http), UsageRecorderService(recorder: recorder)],
+            logger: logger
+        )
+        app.beforeServerStarts {
+            try await migrations.migrate(postgres, logger: logger)
+        }
+        return app
+    }
+
+    /// `./tollgate.yaml` when it exists.
+    static func defaultConfigFile() throws -> String? {
+        FileManager.default.fileExists(atPath: "tollgate.yaml") ? "tollgate.yaml" : nil
+    }
+}

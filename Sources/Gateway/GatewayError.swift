@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import OpenAIWire
+import Providers
+
+/// Every failure a caller can see, as an HTTP status and OpenAI's error envelope.
+///
+/// Built through the static members below, so the mapping of each failure to a status, a type, a
+/// code and a log level lives in this one file.
+public struct GatewayError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let envelope: ErrorEnvelope
+    public var headers: HTTPFields
+
+    init(_ status: HTTPResponse.Status, _ message: String, type: String, param: String? = nil, code: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.envelope = ErrorEnvelope(message: message, type: type, param: param, code: code)
+        self.headers = headers
+    }
+
+    /// Client errors are the caller's to fix and logged quietly; the rest are ours or upstream's.
+    var logLevel: Logger.Level {
+        status.code < 500 ? .debug : .warning
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: try WireCoding.encode(envelope)))
+    }
+
+    // MARK: The caller's request
+
+    static func invalidRequest(_ message: String, param: String? = nil, code: String? = nil) -> GatewayError {
+        GatewayError(.badRequest, message, type: "invalid_request_error", param: param, code: code)
+    }
+
+    static func bodyTooLarge(limit: Int) -> GatewayError {
+        GatewayError(.contentTooLarge, "The request body is larger than the limit of \(limit) bytes.",
+                     type: "invalid_request_error", code: "request_too_large")
+    }
+
+    static func notFound(_ message: String, code: String? = "not_found") -> GatewayError {
+        GatewayError(.notFound, message, type: "invalid_request_error", code: code)
+    }
+
+    static func modelNotFound(_ model: String, hint: String = "") -> GatewayError {
+        GatewayError(.notFound, "The model '\(model)' does not exist or is not configured on this gateway.\(hint)",
+                     type: "invalid_request_error", param: "model", code: "model_not_found")
+    }
+
+    static func modelNotAllowed(_ model: String, key: String) -> GatewayError {
+        GatewayError(.forbidden, "The API key '\(key)' is not allowed to use the model '\(model)'.",
+                     type: "permission_error", param: "model", code: "model_not_allowed")
+    }
+
+    static func conflict(_ message: String) -> GatewayError {
+        GatewayError(.conflict, message, type: "invalid_request_error", code: "conflict")
+    }
+
+    // MARK: Authentication
+
+    static func unauthorized(_ message: String, code: String = "invalid_api_key") -> GatewayError {
+        GatewayError(.unauthorized, message, type: "authentication_error", code: code,
+                     headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    // MARK: Upstream and internal
+
+    /// An upstream failure, keeping the upstream's status where it means something to the caller.
+    static func upstream(_ error: ProviderError) -> GatewayError {
+        let status: HTTPResponse.Status
+        switch error.kind {
+        case .timeout: status = .gatewayTimeout
+        case .unreachable, .badResponse: status = .badGateway
+        case .upstreamStatus(let code):
+            switch code {
+            case 400, 404, 409, 413, 422, 429: status = .init(code: code)
+            case 503, 529: status = .serviceUnavailable
+            case 504: status = .gatewayTimeout
+            default: status = .badGateway  // 401/403: the gateway's own provider key; 5xx: upstream's fault
+            }
+        }
+        var headers: HTTPFields = [:]
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = retryAfter }
+        return GatewayError(status, error.envelope.error.message, type: error.envelope.error.type,
+                            param: error.envelope.error.param, code: error.envelope.error.code, headers: headers)
+    }
+
+    static func `internal`(_ message: String = "The gateway failed to handle the request.") -> GatewayError {
+        GatewayError(.internalServerError, message, type: "server_error", code: "internal_error")
+    }
+
+    static func unavailable(_ message: String) -> GatewayError {
+        GatewayError(.serviceUnavailable, message, type: "server_error", code: "service_unavailable")
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import Governance
+import Hummingbird
+import HTTPTypes
+import Logging
+import Metering
+import NIOCore
+import OpenAIWire
+import Pricing
+import Providers
+
+/// The OpenAI-compatible endpoints: chat completions (streamed or not), embeddings, the models a
+/// key may use, and the key's own team's spend.
+struct ProxyController {
+    let catalog: ProviderCatalog
+    let providers: ProviderSet
+    let meter: UsageMeter
+    let maxBodyBytes: Int
+
+    func add(to group: RouterGroup<TollgateRequestContext>) {
+        group.post("chat/completions", use: chat)
+        group.post("embeddings", use: embeddings)
+        group.get("models", use: models)
+    }
+
+    // MARK: Chat
+
+    @Sendable func chat(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var chat: ChatCompletionRequest
+        do {
+            chat = try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
+        } catch let error as WireError {
+            throw GatewayError.invalidRequest(error.message, param: error.param)
+        }
+        let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
+        chat.removeMetadataTask()
+        let deployment = try resolve(chat.model, for: principal)
+        let call = ProxiedCall(
+            requestID: context.requestID, principal: principal, task: task, requestedModel: chat.model,
+            deployment: deployment, streamed: chat.isStreaming)
+        var logger = context.logger
+        logger[metadataKey: LogKey.model] = .string(deployment.model)
+        logger[metadataKey: LogKey.provider] = .string(deployment.provider)
+
+        if chat.isStreaming {
+            return try await stream(chat, call: call, logger: logger)
+        }
+        let answer: UpstreamAnswer
+        do {
+            answer = try await providers.provider(for: deployment.kind).complete(chat, on: deployment, logger: logger)
+        } catch let error as ProviderError {
+            recordFailure(error, call: call)
+            throw GatewayError.upstream(error)
+        }
+        var body = answer.body
+        let usage: TokenUsage
+        let estimated = answer.usage == nil
+        if let reported = answer.usage {
+            usage = UsageMeter.tokenUsage(reported)
+        } else {
+            usage = TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
+        }
+        let cost = meter.cost(model: deployment.model, usage: usage, at: call.startedAt)
+        if let usageJSON = body["usage"], answer.usage != nil {
+            body["usage"] = StreamMeter.withCost(usageJSON, cost)
+        }
+        meter.record(call, usage: usage, cost: cost, status: 200, estimated: estimated)
+        return try Self.json(.object(body), call: call)
+    }
+
+    private func stream(_ chat: ChatCompletionRequest, call: ProxiedCall, logger: Logger) async throws -> Response {
+        var upstreamRequest = chat
+        upstreamRequest.requestStreamUsage()
+        let events: ChatEventStream
+        do {
+            events = try await providers.provider(for: call.deployment.kind).stream(upstreamRequest, on: call.deployment, logger: logger)
+        } catch let error as ProviderError {
+            recordFailure(error, call: call)
+            throw GatewayError.upstream(error)
+        }
+        let meter = self.meter
+        let wantsUsage = chat.clientWantsStreamUsage
+        let promptText = chat.promptText
+        var headers = Self.headers(call)
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
+                meter.cost(model: call.deployment.model, usage: UsageMeter.tokenUsage(usage), at: call.startedAt)
+            }
+            var upstreamFailure: ProviderError?
+            var clientFailure: (any Error)?
+            do {
+                for try await event in events {
+                    guard let bytes = watch.process(event) else { continue }
+                    do {
+                        try await writer.write(bytes)
+                    } catch {
+                        clientFailure = error
+                        break
+                    }
+                }
+            } catch let error as ProviderError {
+                upstreamFailure = error
+            } catch {
+                upstreamFailure = .badResponse(call.deployment.provider, "\(error)")
+            }
+
+            // Settle whatever happened: usage as reported, else estimated from what was streamed.
+            let usage = watch.usage.map(UsageMeter.tokenUsage)
+                ?? TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks)
+            let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
+            meter.record(call, usage: usage, cost: cost, status: 200, estimated: watch.usage == nil)
+
+            if let clientFailure { throw clientFailure }
+            if let upstreamFailure {
+                logger.warning("upstream stream failed", metadata: [LogKey.error: "\(upstreamFailure.envelope.error.message)"])
+                try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(upstreamFailure.envelope))).wireBytes)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    // MARK: Embeddings
+
+    @Sendable func embeddings(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let embeddings: EmbeddingsRequest
+        do {
+            embeddings = try EmbeddingsRequest(body: try await request.collectBody(limit: maxBodyBytes))
+        } catch let error as WireError {
+            throw GatewayError.invalidRequest(error.message, param: error.param)
+        }
+        let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
+        let deployment = try resolve(embeddings.model, for: principal)
+        let call = ProxiedCall(
+            requestID: context.requestID, principal: principal, task: task, requestedModel: embeddings.model,
+            deployment: deployment, streamed: false)
+        let answer: UpstreamAnswer
+        do {
+            answer = try await providers.provider(for: deployment.kind).embed(embeddings, on: deployment, logger: context.logger)
+        } catch let error as ProviderError {
+            recordFailure(error, call: call)
+            throw GatewayError.upstream(error)
+        }
+        var body = answer.body
+        let inputTokens = answer.body["usage"]?["prompt_tokens"]?.intValue
+        let usage = TokenUsage(uncachedInput: inputTokens ?? TokenEstimate.tokens(in: Self.embeddingText(embeddings.body["input"])))
+        let cost = meter.cost(model: deployment.model, usage: usage, at: call.startedAt)
+        if let usageJSON = body["usage"] {
+            body["usage"] = StreamMeter.withCost(usageJSON, cost)
+        }
+        meter.record(call, usage: usage, cost: cost, status: 200, estimated: inputTokens == nil)
+        return try Self.json(.object(body), call: call)
+    }
+
+    // MARK: Models
+
+    @Sendable func models(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let data: [JSONValue] = catalog.models.filter(principal.key.allows(model:)).compactMap { name in
+            guard let deployment = catalog.deployment(for: name) else { return nil }
+            return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(deployment.provider)]
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(JSONValue.object(["object": "list", "data": .array(data)]))))
+    }
+
+    // MARK: Helpers
+
+    /// The deployment for `model`, if the key may use it and the gateway serves it.
+    func resolve(_ model: String, for principal: Principal) throws -> Deployment {
+        guard principal.key.allows(model: model) else {
+            throw GatewayError.modelNotAllowed(model, key: principal.key.name)
+        }
+        guard let deployment = catalog.deployment(for: model) else {
+            let hint = catalog.disabledProviders[model].map { " Its provider is off: set \($0) on the gateway." } ?? ""
+            throw GatewayError.modelNotFound(model, hint: hint)
+        }
+        return deployment
+    }
+
+    /// Records a call the upstream refused or dropped: it reached the upstream, so it gets a row.
+    func recordFailure(_ error: ProviderError, call: ProxiedCall) {
+        let status: Int
+        switch error.kind {
+        case .unreachable: return
+        case .upstreamStatus(let code): status = code
+        case .timeout: status = 504
+        case .badResponse: status = 502
+        }
+        meter.record(call, usage: .zero, cost: meter.cost(model: call.deployment.model, usage: .zero, at: call.startedAt), status: status)
+    }
+
+    /// The task from `X-Tollgate-Task`, else `metadata.task`, else `default`.
+    static func task(header: String?, metadata: String?) throws -> String {
+        let task = header ?? metadata ?? "default"
+        guard !task.isEmpty, task.count <= 100, task.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:/".contains($0)) }) else {
+            throw GatewayError.invalidRequest(
+                "The task must be 1 to 100 characters of letters, digits and - _ . : /.", param: "metadata.task", code: "invalid_task")
+        }
+        return task
+    }
+
+    static func headers(_ call: ProxiedCall) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.tollgateModel] = call.deployment.model
+        return headers
+    }
+
+    static func json(_ value: JSONValue, call: ProxiedCall) throws -> Response {
+        var headers = headers(call)
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(value)))
+    }
+
+    static func completionText(_ body: [String: JSONValue]) -> String {
+        (body["choices"]?.arrayValue ?? []).compactMap { $0["message"]?["content"]?.stringValue }.joined(separator: " ")
+    }
+
+    static func embeddingText(_ input: JSONValue?) -> String {
+        if let text = input?.stringValue { return text }
+        return (input?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+    }
+}
+
+extension TollgateRequestContext {
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw GatewayError.unauthorized("Missing API key.") }
+        return principal
+    }
+}

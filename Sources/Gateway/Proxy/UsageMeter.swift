@@ -1,0 +1,84 @@
+import Foundation
+import Governance
+import Logging
+import Metering
+import OpenAIWire
+import Pricing
+import Providers
+import Synchronization
+
+/// Settles a proxied call: turns the upstream's usage into priced token buckets and hands one
+/// usage event to the recorder. Never waits on the database.
+final class UsageMeter: Sendable {
+    let prices: PriceTable
+    let recorder: UsageRecorder
+    private let unpricedSeen = Mutex<Set<String>>([])
+    private let logger: Logger
+
+    init(prices: PriceTable, recorder: UsageRecorder, logger: Logger) {
+        self.prices = prices
+        self.recorder = recorder
+        self.logger = logger
+    }
+
+    /// The token buckets of an OpenAI usage object: cached and cache-write tokens are taken out of
+    /// `prompt_tokens`, so no token is priced twice.
+    static func tokenUsage(_ usage: Usage) -> TokenUsage {
+        TokenUsage(
+            uncachedInput: max(usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens, 0),
+            cacheRead: usage.cachedTokens,
+            cacheWrite: usage.cacheWriteTokens,
+            output: usage.completionTokens,
+            reasoning: usage.reasoningTokens
+        )
+    }
+
+    /// The cost of `usage` on `model` at `date`, or nil (logged once per model) when unpriced.
+    func cost(model: String, usage: TokenUsage, at date: Date) -> Money? {
+        if let price = prices.price(for: model, at: date) {
+            return price.cost(for: usage)
+        }
+        let first = unpricedSeen.withLock { $0.insert(model).inserted }
+        if first {
+            logger.warning("model has no price: its usage is metered with cost null", metadata: [LogKey.model: "\(model)"])
+        }
+        return nil
+    }
+
+    /// Records one call that reached an upstream.
+    func record(_ call: ProxiedCall, usage: TokenUsage, cost: Money?, status: Int, estimated: Bool = false) {
+        recorder.record(UsageEvent(
+            requestID: call.requestID,
+            time: call.startedAt,
+            teamID: call.principal.team.id,
+            keyID: call.principal.key.id,
+            task: call.task,
+            requestedModel: call.requestedModel,
+            servedModel: call.deployment.model,
+            provider: call.deployment.provider,
+            usage: usage,
+            cost: cost,
+            status: status,
+            latencyMilliseconds: call.elapsedMilliseconds,
+            streamed: call.streamed,
+            usageEstimated: estimated
+        ))
+    }
+}
+
+/// The facts of one proxied call that its usage row needs.
+struct ProxiedCall: Sendable {
+    var requestID: String
+    var principal: Principal
+    var task: String
+    var requestedModel: String
+    var deployment: Deployment
+    var streamed: Bool
+    var startedAt = Date()
+    var clockStart = ContinuousClock.now
+
+    var elapsedMilliseconds: Int {
+        let elapsed = ContinuousClock.now - clockStart
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,38 @@
+import AsyncHTTPClient
+import Metering
+import PostgresStorage
+import ServiceLifecycle
+
+/// Keeps the upstream HTTP client alive until graceful shutdown, then shuts it down (it must be
+/// shut down before it is released).
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}
+
+/// Runs the usage writer; on graceful shutdown it writes what is queued, then returns.
+struct UsageRecorderService: Service {
+    let recorder: UsageRecorder
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            await recorder.run()
+        } onGracefulShutdown: {
+            recorder.finish()
+        }
+    }
+}
+
+/// Stops the managed PostgreSQL cluster when the gateway stops; listed first, so it stops last.
+struct EmbeddedPostgresService: Service {
+    let cluster: EmbeddedPostgres
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try cluster.stop()
+    }
+}

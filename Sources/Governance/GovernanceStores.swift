@@ -1,0 +1,21 @@
+import Foundation
+
+/// Where teams live.
+public protocol TeamStore: Sendable {
+    /// Creates a team; throws `GovernanceError.conflict` when the name is taken.
+    func createTeam(name: String, changes: TeamChanges) async throws -> Team
+    func teams() async throws -> [Team]
+    func team(id: UUID) async throws -> Team?
+    /// Applies `changes`; nil when there is no such team.
+    func updateTeam(id: UUID, changes: TeamChanges) async throws -> Team?
+}
+
+/// Where API keys live, looked up by the SHA-256 of their secret.
+public protocol KeyStore: Sendable {
+    func createKey(_ key: NewAPIKey, prefix: String, secretHash: String) async throws -> APIKey
+    func keys(teamID: UUID?) async throws -> [APIKey]
+    /// Marks the key revoked; nil when there is no such key.
+    func revokeKey(id: UUID) async throws -> APIKey?
+    /// The key and its team for a secret's hash (hex), revoked or not; nil when unknown.
+    func principal(secretHash: String) async throws -> Principal?
+}

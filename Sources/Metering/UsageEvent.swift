@@ -1,0 +1,58 @@
+import Foundation
+import Pricing
+
+/// One request attempt that reached an upstream: who, what, how many tokens, what it cost.
+public struct UsageEvent: Sendable, Hashable {
+    /// The gateway's request id; with `attempt` it identifies the row, so writes are idempotent.
+    public var requestID: String
+    public var attempt: Int
+    public var time: Date
+    public var teamID: UUID
+    public var keyID: UUID
+    public var task: String
+    public var requestedModel: String
+    public var servedModel: String
+    public var provider: String
+    public var usage: TokenUsage
+    /// nil when the served model has no price: never silently zero.
+    public var cost: Money?
+    /// The HTTP status the upstream answered, or the gateway's when the upstream failed.
+    public var status: Int
+    public var latencyMilliseconds: Int
+    public var streamed: Bool
+    /// True when the tokens were estimated (a stream cut before its usage arrived).
+    public var usageEstimated: Bool
+    public var downgradedFrom: String?
+
+    public init(
+        requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,
+        requestedModel: String, servedModel: String, provider: String, usage: TokenUsage, cost: Money?,
+        status: Int, latencyMilliseconds: Int, streamed: Bool, usageEstimated: Bool = false, downgradedFrom: String? = nil
+    ) {
+        self.requestID = requestID
+        self.attempt = attempt
+        self.time = time
+        self.teamID = teamID
+        self.keyID = keyID
+        self.task = task
+        self.requestedModel = requestedModel
+        self.servedModel = servedModel
+        self.provider = provider
+        self.usage = usage
+        self.cost = cost
+        self.status = status
+        self.latencyMilliseconds = latencyMilliseconds
+        self.streamed = streamed
+        self.usageEstimated = usageEstimated
+        self.downgradedFrom = downgradedFrom
+    }
+}
+
+/// Where usage events are made durable.
+public protocol UsageStore: Sendable {
+    /// Writes events; an event whose request id and attempt are already stored is skipped, so a
+    /// batch can be written again after a failure without counting anything twice.
+    /// Returns how many events were new.
+    @discardableResult
+    func insert(_ events: [UsageEvent]) async throws -> Int
+}

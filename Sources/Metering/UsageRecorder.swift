@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Takes usage events on the request path without waiting and writes them to a `UsageStore` in
+/// batches, off the request path.
+///
+/// A failed write keeps the batch and tries again (writes are idempotent), so no event is dropped
+/// while the process lives. `finish()` ends `run()` after a last flush.
+///
+/// ```swift
+/// let recorder = UsageRecorder(store: store, logger: logger)
+/// async let writer: Void = recorder.run()
+/// recorder.record(event)          // returns at once
+/// recorder.finish(); await writer // everything recorded is now in the store
+/// ```
+public final class UsageRecorder: Sendable {
+    private struct State {
+        var pending: [UsageEvent] = []
+        var finished = false
+    }
+
+    private let store: any UsageStore
+    private let state = Mutex(State())
+    private let flushInterval: Duration
+    private let maxBatch: Int
+    private let logger: Logger
+
+    public init(store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000, logger: Logger) {
+        self.store = store
+        self.flushInterval = flushInterval
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+
+    /// Queues an event for writing; never blocks and never fails.
+    public func record(_ event: UsageEvent) {
+        state.withLock { $0.pending.append(event) }
+    }
+
+    /// Events recorded but not yet written.
+    public var pendingCount: Int {
+        state.withLock { $0.pending.count }
+    }
+
+    /// Writes every queued event now; on failure the events stay queued and the error is thrown.
+    public func flush() async throws {
+        while true {
+            let batch = state.withLock { state -> [UsageEvent] in
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await store.insert(batch)
+            } catch {
+                state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+                throw error
+            }
+        }
+    }
+
+    /// Flushes every `flushInterval` until `finish()`, then flushes what is left and returns.
+    /// A failing store is retried with backoff; events are never dropped.
+    public func run() async {
+        var backoff = flushInterval
+        while !state.withLock({ $0.finished }) && !Task.isCancelled {
+            try? await Task.sleep(for: backoff)
+            do {
+                try await flush()
+                backoff = flushInterval
+            } catch {
+                logger.error("usage write failed; will retry", metadata: [
+                    "tollgate.pending_events": "\(pendingCount)", "tollgate.error": "\(error)",
+                ])
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+        for attempt in 1...5 {
+            do {
+                try await flush()
+                return
+            } catch {
+                logger.error("final usage write failed", metadata: [
+                    "tollgate.attempt": "\(attempt)", "tollgate.pending_events": "\(pendingCount)", "tollgate.error": "\(error)",
+                ])
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+    }
+
+    /// Asks `run()` to flush what is queued and return.
+    public func finish() {
+        state.withLock { $0.finished = true }
+    }
+}

@@ -1,0 +1,34 @@
+/// What the mock does for a model, picked from words in the model's name, so a test chooses a
+/// behaviour just by the model it routes to:
+///
+/// | in the name | behaviour |
+/// | --- | --- |
+/// | `error-NNN` | answers HTTP NNN with an OpenAI error envelope (`retry-after: 7` on 429 and 503) |
+/// | `hang` | never answers (until the client gives up) |
+/// | `slow` | waits 200 ms before answering |
+/// | `no-usage` | sends no usage, streamed or not |
+/// | `stream-cut` | stops a stream after half its chunks, with no usage and no `[DONE]` |
+/// | `invalid-json` | answers 200 with a body that is not JSON |
+/// | anything else | answers normally |
+public struct MockBehaviour: Sendable, Equatable {
+    public var errorStatus: Int?
+    public var hangs: Bool
+    public var slow: Bool
+    public var sendsUsage: Bool
+    public var cutsStream: Bool
+    public var invalidJSON: Bool
+
+    public init(model: String) {
+        let name = model.lowercased()
+        if let range = name.range(of: "error-") {
+            errorStatus = Int(name[range.upperBound...].prefix(3))
+        } else {
+            errorStatus = nil
+        }
+        hangs = name.contains("hang")
+        slow = name.contains("slow")
+        sendsUsage = !name.contains("no-usage")
+        cutsStream = name.contains("stream-cut")
+        invalidJSON = name.contains("invalid-json")
+    }
+}

@@ -1,0 +1,50 @@
+import OpenAIWire
+
+/// The mock's deterministic token counts, so tests can predict every number they check:
+///
+/// - a text is as many tokens as it has whitespace-separated words;
+/// - `prompt_tokens` is, over all messages, the words of the content plus one per message;
+/// - `cached_tokens` is the words of the system and developer messages (their "cached prefix");
+/// - the answer has `max_completion_tokens` / `max_tokens` tokens (12 when unset, at most 4096),
+///   of which half are `reasoning_tokens` for reasoning models (`o1`…`o4`, `gpt-5`, `…reasoning…`).
+public enum MockTokens {
+    public static func count(_ text: String) -> Int {
+        text.split(whereSeparator: \.isWhitespace).count
+    }
+
+    static func text(of content: JSONValue?) -> String {
+        if let text = content?.stringValue { return text }
+        return (content?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
+    }
+
+    public static func usage(model: String, messages: [JSONValue], maxTokens: Int?) -> Usage {
+        var prompt = 0
+        var cached = 0
+        for message in messages {
+            let words = count(text(of: message["content"]))
+            prompt += words + 1
+            if let role = message["role"]?.stringValue, role == "system" || role == "developer" {
+                cached += words
+            }
+        }
+        let completion = min(maxTokens ?? 12, 4096)
+        return Usage(
+            promptTokens: prompt,
+            completionTokens: completion,
+            cachedTokens: cached,
+            reasoningTokens: isReasoning(model) ? completion / 2 : 0
+        )
+    }
+
+    static func isReasoning(_ model: String) -> Bool {
+        let name = model.lowercased()
+        return name.hasPrefix("gpt-5") || name.contains("reasoning")
+            || (name.count >= 2 && name.first == "o" && name.dropFirst().first?.isNumber == true)
+    }
+
+    /// The answer's words: `tok1 tok2 …`, one per visible output token.
+    public static func reply(_ usage: Usage) -> [String] {
+        let visible = max(usage.completionTokens - usage.reasoningTokens, 0)
+        return (0..<visible).map { "tok\($0 + 1)" }
+    }
+}

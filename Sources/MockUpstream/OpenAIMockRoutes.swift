@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpenAIWire
+import Synchronization
+
+/// The mock's OpenAI endpoints: `/v1/chat/completions` (streamed or not), `/v1/embeddings`,
+/// `/v1/models`.
+final class OpenAIMockRoutes: Sendable {
+    let ids = Mutex(0)
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/chat/completions") { request, context in
+            try await self.chat(request, context: context)
+        }
+        router.post("/v1/embeddings") { request, context in
+            try await self.embeddings(request, context: context)
+        }
+        router.get("/v1/models") { _, _ in
+            try Response.json(.object(["object": "list", "data": .array([])]))
+        }
+    }
+
+    func nextID() -> Int {
+        ids.withLock { $0 += 1; return $0 }
+    }
+
+    func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
+        guard let json = try? WireCoding.decode(JSONValue.self, from: body), let model = json["model"]?.stringValue,
+              let messages = json["messages"]?.arrayValue
+        else {
+            return try Self.error(400, "mock: 'model' and 'messages' are required")
+        }
+        let behaviour = MockBehaviour(model: model)
+        if let response = try await Self.misbehave(behaviour) { return response }
+        let maxTokens = json["max_completion_tokens"]?.intValue ?? json["max_tokens"]?.intValue
+        let usage = MockTokens.usage(model: model, messages: messages, maxTokens: maxTokens)
+        let id = "chatcmpl-mock-\(nextID())"
+        let created = Int64(Date().timeIntervalSince1970)
+        let finish: JSONValue = maxTokens == nil ? "stop" : "length"
+        let words = MockTokens.reply(usage)
+
+        if json["stream"]?.boolValue == true {
+            let includeUsage = json["stream_options"]?["include_usage"]?.boolValue == true && behaviour.sendsUsage
+            var events: [JSONValue] = []
+            func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> JSONValue {
+                var object: [String: JSONValue] = [
+                    "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
+                    "choices": [["index": 0, "delta": delta, "finish_reason": finish]],
+                ]
+                if includeUsage { object["usage"] = .null }
+                return .object(object)
+            }
+            events.append(chunk(["role": "assistant", "content": ""]))
+            for (index, word) in words.enumerated() {
+                events.append(chunk(["content": .string(index == 0 ? word : " " + word)]))
+            }
+            events.append(chunk(.object([:]), finish: finish))
+            if includeUsage {
+                events.append(.object([
+                    "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
+                    "choices": [], "usage": usage.json,
+                ]))
+            }
+            let cut = behaviour.cutsStream
+            let sent = cut ? Array(events.prefix(max(events.count / 2, 1))) : events
+            let buffers = try sent.map { try SSEEvent(data: String(buffer: WireCoding.encode($0))).wireBytes }
+                + (cut ? [] : [SSEEvent.done.wireBytes])
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                for buffer in buffers {
+                    try await writer.write(buffer)
+                }
+                if cut {
+                    // End the response without the stream's end: the client sees the cut.
+                    throw CancellationError()
+                }
+                try await writer.finish(nil)
+            })
+        }
+
+        var message: [String: JSONValue] = ["role": "assistant", "content": .string(words.joined(separator: " "))]
+        if let tools = json["tools"]?.arrayValue, let first = tools.first?["function"]?["name"]?.stringValue,
+           json["tool_choice"]?.stringValue != "none" {
+            message["content"] = .null
+            message["tool_calls"] = [[
+                "id": .string("call_mock_\(id)"), "type": "function",
+                "function": ["name": .string(first), "arguments": "{\"location\":\"Paris\"}"],
+            ]]
+        }
+        var answer: [String: JSONValue] = [
+            "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
+            "choices": [["index": 0, "message": .object(message), "logprobs": .null,
+                         "finish_reason": message["tool_calls"] == nil ? finish : "tool_calls"]],
+            "system_fingerprint": "fp_mock",
+        ]
+        if behaviour.sendsUsage { answer["usage"] = usage.json }
+        return try Response.json(.object(answer))
+    }
+
+    func embeddings(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
+        guard let json = try? WireCoding.decode(JSONValue.self, from: body), let model = json["model"]?.stringValue,
+              let input = json["input"]
+        else {
+            return try Self.error(400, "mock: 'model' and 'input' are required")
+        }
+        if let response = try await Self.misbehave(MockBehaviour(model: model)) { return response }
+        let inputs = input.arrayValue.map { $0.map { $0.stringValue ?? "" } } ?? [input.stringValue ?? ""]
+        let tokens = inputs.reduce(0) { $0 + MockTokens.count($1) }
+        let data: [JSONValue] = inputs.enumerated().map { index, text in
+            let words = Double(MockTokens.count(text))
+            return ["object": "embedding", "index": .integer(Int64(index)),
+                    "embedding": .array((0..<8).map { .number((words + Double($0)) / 10) })]
+        }
+        return try Response.json([
+            "object": "list", "data": .array(data), "model": .string(model),
+            "usage": ["prompt_tokens": .integer(Int64(tokens)), "total_tokens": .integer(Int64(tokens))],
+        ])
+    }
+
+    /// The response for a model whose name asks for an error, a hang or garbage; nil to answer normally.
+    static func misbehave(_ behaviour: MockBehaviour) async throws -> Response? {
+        if behaviour.hangs {
+            try await Task.sleep(for: .seconds(3600))
+        }
+        if behaviour.slow {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        if let status = behaviour.errorStatus {
+            return try error(status, "mock: this model always fails with HTTP \(status)")
+        }
+        if behaviour.invalidJSON {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{not json")))
+        }
+        return nil
+    }
+
+    static func error(_ status: Int, _ message: String) throws -> Response {
+        let type: String = switch status {
+        case 400: "invalid_request_error"
+        case 401: "authentication_error"
+        case 429: "rate_limit_error"
+        default: "server_error"
+        }
+        var headers = HTTPFields()
+        if status == 429 || status == 503 { headers[.retryAfter] = "7" }
+        return try Response.json(
+            ["error": ["message": .string(message), "type": .string(type), "param": .null, "code": .null]],
+            status: HTTPResponse.Status(code: status), headers: headers)
+    }
+}

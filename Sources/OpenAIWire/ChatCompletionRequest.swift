@@ -1,0 +1,129 @@
+import NIOCore
+
+/// A `POST /v1/chat/completions` body: the fields Tollgate reads, validated, over the whole JSON
+/// object so that every other field is forwarded untouched.
+public struct ChatCompletionRequest: Sendable {
+    /// The body as received, with Tollgate's own edits applied.
+    public var body: [String: JSONValue]
+
+    /// Parses and validates a body: `model` a string, `messages` a non-empty array of objects with a
+    /// string `role`, and `stream`, `max_tokens`, `stream_options`, `metadata` of the right types.
+    public init(body buffer: ByteBuffer) throws(WireError) {
+        let value: JSONValue
+        do {
+            value = try WireCoding.decode(JSONValue.self, from: buffer)
+        } catch {
+            throw WireError("The request body is not valid JSON.")
+        }
+        try self.init(json: value)
+    }
+
+    public init(json value: JSONValue) throws(WireError) {
+        guard let body = value.objectValue else {
+            throw WireError("The request body must be a JSON object, not \(value.typeName).")
+        }
+        self.body = body
+        try Self.validate(body)
+    }
+
+    private static func validate(_ body: [String: JSONValue]) throws(WireError) {
+        guard let model = body["model"] else {
+            throw WireError("Missing required parameter: 'model'.", param: "model")
+        }
+        guard let name = model.stringValue, !name.isEmpty else {
+            throw WireError("Invalid type for 'model': expected a non-empty string, but got \(model.typeName).", param: "model")
+        }
+        guard let messages = body["messages"] else {
+            throw WireError("Missing required parameter: 'messages'.", param: "messages")
+        }
+        guard let list = messages.arrayValue else {
+            throw WireError("Invalid type for 'messages': expected an array, but got \(messages.typeName).", param: "messages")
+        }
+        guard !list.isEmpty else {
+            throw WireError("'messages' must contain at least one message.", param: "messages")
+        }
+        for (index, message) in list.enumerated() {
+            guard message["role"]?.stringValue != nil else {
+                throw WireError("Invalid 'messages[\(index)]': expected an object with a string 'role'.", param: "messages[\(index)].role")
+            }
+        }
+        try expect(body, "stream", \.boolValue, "a boolean")
+        try expect(body, "max_tokens", \.intValue, "an integer")
+        try expect(body, "max_completion_tokens", \.intValue, "an integer")
+        try expect(body, "stream_options", \.objectValue, "an object")
+        try expect(body, "metadata", \.objectValue, "an object")
+        if let task = body["metadata"]?["task"], task.stringValue == nil, !task.isNull {
+            throw WireError("Invalid type for 'metadata.task': expected a string, but got \(task.typeName).", param: "metadata.task")
+        }
+        for key in ["max_tokens", "max_completion_tokens"] {
+            if let limit = body[key]?.intValue, limit < 1 {
+                throw WireError("Invalid '\(key)': must be at least 1.", param: key)
+            }
+        }
+    }
+
+    private static func expect<T>(
+        _ body: [String: JSONValue], _ key: String, _ read: (JSONValue) -> T?, _ expected: String
+    ) throws(WireError) {
+        guard let value = body[key], !value.isNull else { return }
+        if read(value) == nil {
+            throw WireError("Invalid type for '\(key)': expected \(expected), but got \(value.typeName).", param: key)
+        }
+    }
+
+    public var model: String {
+        get { body["model"]?.stringValue ?? "" }
+        set { body["model"] = .string(newValue) }
+    }
+
+    public var messages: [JSONValue] { body["messages"]?.arrayValue ?? [] }
+
+    public var isStreaming: Bool { body["stream"]?.boolValue ?? false }
+
+    /// Whether the client asked for the final usage chunk of a stream.
+    public var clientWantsStreamUsage: Bool {
+        body["stream_options"]?["include_usage"]?.boolValue ?? false
+    }
+
+    /// The output cap the client set: `max_completion_tokens`, else `max_tokens`.
+    public var maxOutputTokens: Int? {
+        body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
+    }
+
+    /// `metadata.task`, if the client set one.
+    public var metadataTask: String? { body["metadata"]?["task"]?.stringValue }
+
+    /// Removes `metadata.task` (Tollgate's own field) and drops `metadata` if nothing else is left.
+    public mutating func removeMetadataTask() {
+        guard var metadata = body["metadata"]?.objectValue, metadata["task"] != nil else { return }
+        metadata["task"] = nil
+        body["metadata"] = metadata.isEmpty ? nil : .object(metadata)
+    }
+
+    /// Asks the upstream to end a stream with a usage chunk, keeping other stream options.
+    public mutating func requestStreamUsage() {
+        var options = body["stream_options"]?.objectValue ?? [:]
+        options["include_usage"] = .bool(true)
+        body["stream_options"] = .object(options)
+    }
+
+    /// All text in the messages, for estimating input tokens.
+    public var promptText: String {
+        var text = ""
+        for message in messages {
+            if let content = message["content"]?.stringValue {
+                text += content
+            } else if let parts = message["content"]?.arrayValue {
+                for part in parts {
+                    if let partText = part["text"]?.stringValue { text += partText }
+                }
+            }
+            text += "\n"
+        }
+        return text
+    }
+
+    public func encoded() throws -> ByteBuffer {
+        try WireCoding.encode(body)
+    }
+}

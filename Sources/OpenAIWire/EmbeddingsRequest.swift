@@ -1,0 +1,43 @@
+import NIOCore
+
+/// A `POST /v1/embeddings` body, validated, with every field kept for forwarding.
+public struct EmbeddingsRequest: Sendable {
+    public var body: [String: JSONValue]
+
+    public init(body buffer: ByteBuffer) throws(WireError) {
+        let value: JSONValue
+        do {
+            value = try WireCoding.decode(JSONValue.self, from: buffer)
+        } catch {
+            throw WireError("The request body is not valid JSON.")
+        }
+        guard let body = value.objectValue else {
+            throw WireError("The request body must be a JSON object, not \(value.typeName).")
+        }
+        guard let model = body["model"] else {
+            throw WireError("Missing required parameter: 'model'.", param: "model")
+        }
+        guard let name = model.stringValue, !name.isEmpty else {
+            throw WireError("Invalid type for 'model': expected a non-empty string, but got \(model.typeName).", param: "model")
+        }
+        guard let input = body["input"] else {
+            throw WireError("Missing required parameter: 'input'.", param: "input")
+        }
+        switch input {
+        case .string: break
+        case .array(let items) where !items.isEmpty: break
+        case .array: throw WireError("'input' must not be empty.", param: "input")
+        default: throw WireError("Invalid type for 'input': expected a string or an array, but got \(input.typeName).", param: "input")
+        }
+        self.body = body
+    }
+
+    public var model: String {
+        get { body["model"]?.stringValue ?? "" }
+        set { body["model"] = .string(newValue) }
+    }
+
+    public func encoded() throws -> ByteBuffer {
+        try WireCoding.encode(body)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import NIOCore
+
+/// The JSON coders used for every wire body, configured once.
+public enum WireCoding {
+    public static func decoder() -> JSONDecoder {
+        JSONDecoder()
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        try decoder().decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    public static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try encoder().encode(value))
+    }
+}

@@ -1,0 +1,16 @@
+/// A price table that cannot be loaded: which file, and what is wrong in it.
+public struct PricingError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    static func invalidFile(_ file: String, _ reason: String) -> PricingError {
+        PricingError("pricing file \(file): \(reason)")
+    }
+
+    static func noFiles(_ directory: String) -> PricingError {
+        PricingError("no pricing files (*.json) in \(directory)")
+    }
+}

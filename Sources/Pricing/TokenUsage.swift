@@ -1,0 +1,25 @@
+/// Tokens of one request, split into the buckets that are priced differently.
+///
+/// The buckets do not overlap on the input side: `uncachedInput + cacheRead + cacheWrite` is the
+/// whole prompt. `output` is every generated token, `reasoning` included; `reasoning` is the part of
+/// `output` the model spent thinking, kept for reports.
+public struct TokenUsage: Sendable, Hashable, Codable {
+    public var uncachedInput: Int
+    public var cacheRead: Int
+    public var cacheWrite: Int
+    public var output: Int
+    public var reasoning: Int
+
+    public init(uncachedInput: Int = 0, cacheRead: Int = 0, cacheWrite: Int = 0, output: Int = 0, reasoning: Int = 0) {
+        self.uncachedInput = uncachedInput
+        self.cacheRead = cacheRead
+        self.cacheWrite = cacheWrite
+        self.output = output
+        self.reasoning = reasoning
+    }
+
+    public static let zero = TokenUsage()
+
+    /// Every prompt token, cached or not.
+    public var input: Int { uncachedInput + cacheRead + cacheWrite }
+}

@@ -1,0 +1,31 @@
+import Logging
+import OpenAIWire
+
+/// Talks to one kind of upstream: translates OpenAI-shaped requests to it and its answers back.
+///
+/// ```swift
+/// let answer = try await provider.complete(request, on: deployment, logger: logger)
+/// for try await event in try await provider.stream(request, on: deployment, logger: logger) { … }
+/// ```
+public protocol ChatProvider: Sendable {
+    /// Sends a non-streaming chat completion and returns the OpenAI-shaped answer.
+    func complete(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer
+
+    /// Sends a streaming chat completion; the events are OpenAI `chat.completion.chunk`s (and a
+    /// final `[DONE]`) as they arrive.
+    func stream(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> ChatEventStream
+
+    /// Sends an embeddings request and returns the OpenAI-shaped answer.
+    func embed(_ request: EmbeddingsRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer
+}
+
+/// A whole upstream answer in OpenAI's shape, with its usage read out.
+public struct UpstreamAnswer: Sendable {
+    public var body: [String: JSONValue]
+    public var usage: Usage?
+
+    public init(body: [String: JSONValue]) {
+        self.body = body
+        self.usage = body["usage"].flatMap(Usage.init(json:))
+    }
+}

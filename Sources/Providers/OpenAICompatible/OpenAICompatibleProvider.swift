@@ -1,0 +1,45 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import OpenAIWire
+
+/// OpenAI's Chat Completions and Embeddings APIs, as spoken by OpenAI, Qwen (DashScope), DeepSeek,
+/// Mistral, Groq, Together, OpenRouter, vLLM and Ollama: requests go out as they came in, with the
+/// upstream's model name and key.
+public struct OpenAICompatibleProvider: ChatProvider {
+    let http: UpstreamHTTP
+
+    public init(http: UpstreamHTTP) {
+        self.http = http
+    }
+
+    public func complete(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer {
+        var request = request
+        request.model = deployment.upstreamModel
+        let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
+        return UpstreamAnswer(body: try await http.json(response, provider: deployment.provider))
+    }
+
+    public func stream(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> ChatEventStream {
+        var request = request
+        request.model = deployment.upstreamModel
+        let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
+        return ChatEventStream(body: response.body, translator: PassThroughTranslator(), provider: deployment.provider)
+    }
+
+    public func embed(_ request: EmbeddingsRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer {
+        var request = request
+        request.model = deployment.upstreamModel
+        let response = try await send(request.encoded(), to: "/embeddings", on: deployment, logger: logger)
+        return UpstreamAnswer(body: try await http.json(response, provider: deployment.provider))
+    }
+
+    private func send(_ body: ByteBuffer, to path: String, on deployment: Deployment, logger: Logger) async throws -> HTTPClientResponse {
+        let headers = deployment.apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
+        let response = try await http.post(deployment.baseURL + path, headers: headers, body: body, provider: deployment.provider, logger: logger)
+        guard (200..<300).contains(response.status.code) else {
+            throw await http.failure(response, provider: deployment.provider, envelope: OpenAICompatibleErrors.envelope)
+        }
+        return response
+    }
+}

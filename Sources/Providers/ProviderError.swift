@@ -1,0 +1,40 @@
+import OpenAIWire
+
+/// An upstream that failed: it answered an error, could not be reached, timed out, or sent
+/// something that is not its protocol.
+public struct ProviderError: Error, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// The upstream answered with an error status.
+        case upstreamStatus(Int)
+        case unreachable
+        case timeout
+        case badResponse
+    }
+
+    public let kind: Kind
+    /// The error in OpenAI's shape, with the upstream's message where it sent one.
+    public let envelope: ErrorEnvelope
+    /// The upstream's `retry-after`, passed on to the caller.
+    public let retryAfter: String?
+
+    public init(kind: Kind, envelope: ErrorEnvelope, retryAfter: String? = nil) {
+        self.kind = kind
+        self.envelope = envelope
+        self.retryAfter = retryAfter
+    }
+
+    public static func unreachable(_ provider: String, _ detail: String) -> ProviderError {
+        ProviderError(kind: .unreachable, envelope: ErrorEnvelope(
+            message: "The upstream provider '\(provider)' could not be reached: \(detail)", type: "upstream_error", code: "upstream_unreachable"))
+    }
+
+    public static func timeout(_ provider: String) -> ProviderError {
+        ProviderError(kind: .timeout, envelope: ErrorEnvelope(
+            message: "The upstream provider '\(provider)' did not answer in time.", type: "upstream_error", code: "upstream_timeout"))
+    }
+
+    public static func badResponse(_ provider: String, _ detail: String) -> ProviderError {
+        ProviderError(kind: .badResponse, envelope: ErrorEnvelope(
+            message: "The upstream provider '\(provider)' sent an invalid response: \(detail)", type: "upstream_error", code: "upstream_bad_response"))
+    }
+}

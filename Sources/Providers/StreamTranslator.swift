@@ -1,0 +1,16 @@
+import OpenAIWire
+
+/// Turns a provider's stream events into OpenAI chunk events, keeping whatever state the
+/// provider's protocol needs between events.
+public protocol StreamTranslator: Sendable {
+    mutating func translate(_ event: SSEEvent) throws -> [SSEEvent]
+    /// Called once when the upstream closes the stream; returns any events still owed.
+    mutating func finish() throws -> [SSEEvent]
+}
+
+/// The translator for upstreams that already speak OpenAI's stream format.
+public struct PassThroughTranslator: StreamTranslator {
+    public init() {}
+    public func translate(_ event: SSEEvent) -> [SSEEvent] { [event] }
+    public func finish() -> [SSEEvent] { [] }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Gateway
+
+/// Options shared by `serve` and `migrate`; each falls back to its environment variable.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on (TOLLGATE_HOST, default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (TOLLGATE_PORT, default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "State directory: managed PostgreSQL, admin key (TOLLGATE_DATA_DIR, default ./.tollgate).")
+    var dataDirectory: String?
+
+    @Option(help: "Provider configuration file (TOLLGATE_CONFIG, default ./tollgate.yaml when present).")
+    var config: String?
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (TOLLGATE_MAX_BODY_BYTES, default 10 MiB).")
+    var maxBodyBytes: Int?
+
+    @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream may stay silent before a 504 (TOLLGATE_UPSTREAM_TIMEOUT, default 120).")
+    var upstreamTimeout: Double?
+
+    @Option(name: .customLong("pricing-dir"), help: "Directory of price files (TOLLGATE_PRICING_DIR, default ./pricing).")
+    var pricingDirectory: String?
+
+    @Option(name: .customLong("migrations-dir"), help: "Directory of SQL migrations (TOLLGATE_MIGRATIONS_DIR, default ./migrations).")
+    var migrationsDirectory: String?
+
+    func settings() throws -> GatewayConfiguration {
+        var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let dataDirectory { settings.dataDirectory = dataDirectory }
+        if let config { settings.configFile = config }
+        if let maxBodyBytes {
+            guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+            settings.maxBodyBytes = maxBodyBytes
+        }
+        if let upstreamTimeout {
+            guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
+            settings.upstreamTimeout = .milliseconds(Int64(upstreamTimeout * 1000))
+        }
+        if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
+        if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }
+        return settings
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the gateway.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await GatewayServer.run(try options.settings(), logger: makeLogger("tollgate"))
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations.")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        let applied = try await GatewayServer.migrate(try options.settings(), logger: makeLogger("tollgate"))
+        print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
+    }
+}

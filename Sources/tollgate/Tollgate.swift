@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct Tollgate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tollgate",
+        abstract: "An OpenAI-compatible LLM gateway that meters, prices and budgets every request.",
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, TeamsCommand.self, KeysCommand.self,
+            ReportCommand.self, PricingCommand.self, MockUpstreamCommand.self,
+        ]
+    )
+}
+
+/// A logger writing to standard error at `LOG_LEVEL` (default `info`).
+func makeLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
