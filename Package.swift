@@ -79,12 +79,19 @@ let package = Package(
         ),
         .target(
             name: "TollgateTestSupport",
-            dependencies: ["PostgresStorage", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "PostgresStorage", "Gateway", "MockUpstream", "OpenAIWire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/TollgateTestSupport"
         ),
         .testTarget(name: "PricingTests", dependencies: ["Pricing"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
+        .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "TollgateTestSupport"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"]),
         .testTarget(
             name: "GatewayTests",

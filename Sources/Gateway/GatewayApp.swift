@@ -15,12 +15,19 @@ import ServiceLifecycle
 public enum GatewayApp {
     public typealias App = Application<RouterResponder<TollgateRequestContext>>
 
+    /// The built application and the parts an operator or a test may need to reach.
+    public struct Built: Sendable {
+        public var app: App
+        /// The usage writer: `flush()` makes every recorded request durable now.
+        public var recorder: UsageRecorder
+    }
+
     /// The application for `configuration` on the database `database`. `services` run before the
     /// gateway's own (and stop after them): pass a managed cluster's service here.
     public static func build(
         configuration: GatewayConfiguration, database: PostgresClient.Configuration, adminKey: String,
         services extra: [any Service] = [], logger: Logger
-    ) throws -> App {
+    ) throws -> Built {
         let prices = try PriceTable.load(directory: configuration.pricingDirectory)
         let configFile = try configuration.configFile ?? Self.defaultConfigFile()
         let catalog = try ProviderCatalog(prices: prices, environment: configuration.environment, configFile: configFile)
@@ -70,7 +77,7 @@ public enum GatewayApp {
         app.beforeServerStarts {
             try await migrations.migrate(postgres, logger: logger)
         }
-        return app
+        return Built(app: app, recorder: recorder)
     }
 
     /// `./tollgate.yaml` when it exists.

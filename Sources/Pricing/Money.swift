@@ -14,12 +14,23 @@ public struct Money: Sendable, Hashable, Comparable {
     /// Parses a plain decimal string such as `"2.50"` or `"0.000125"`; nil for anything else.
     public init?(_ text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty,
-              trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }),
+        guard Self.isPlainDecimal(trimmed),
               let value = Decimal(string: trimmed, locale: Locale(identifier: "en_US_POSIX")),
               !value.isNaN
         else { return nil }
         self.amount = value
+    }
+
+    /// `-?digits[.digits]`: no exponent, no separators, no sign but a leading minus.
+    static func isPlainDecimal(_ text: String) -> Bool {
+        var digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        guard let first = digits.first, first.isASCII, first.isNumber else { return false }
+        if let point = digits.firstIndex(of: ".") {
+            let fraction = digits[digits.index(after: point)...]
+            guard !fraction.isEmpty, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+            digits = digits[..<point]
+        }
+        return digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     public static let zero = Money(0)

@@ -18,10 +18,10 @@ public enum GatewayServer {
         }
         let database = try await GatewayDatabase.resolve(settings, logger: logger)
         let services: [any Service] = database.managedCluster.map { [EmbeddedPostgresService(cluster: $0)] } ?? []
-        let app = try GatewayApp.build(
+        let built = try GatewayApp.build(
             configuration: settings, database: database.configuration, adminKey: adminKey, services: services, logger: logger)
         logger.notice("Tollgate listening on http://\(settings.host):\(settings.port)")
-        try await app.runService()
+        try await built.app.runService()
     }
 
     /// `tollgate migrate`: applies pending migrations and returns their names.

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Pricing
+import Synchronization
+import Testing
+@testable import Metering
+
+/// A store in memory that can be told to fail, idempotent by request id like the real one.
+final class MemoryUsageStore: UsageStore {
+    let rows = Mutex<[String: UsageEvent]>([:])
+    let batches = Mutex<[Int]>([])
+    let failuresLeft = Mutex(0)
+
+    func insert(_ events: [UsageEvent]) async throws -> Int {
+        if failuresLeft.withLock({ left in defer { left = max(left - 1, 0) }; return left > 0 }) {
+            throw CancellationError()
+        }
+        batches.withLock { $0.append(events.count) }
+        return rows.withLock { rows in
+            var new = 0
+            for event in events where rows["\(event.requestID)#\(event.attempt)"] == nil {
+                rows["\(event.requestID)#\(event.attempt)"] = event
+                new += 1
+            }
+            return new
+        }
+    }
+}
+
+func event(_ id: String) -> UsageEvent {
+    UsageEvent(requestID: id, time: Date(), teamID: UUID(), keyID: UUID(), task: "default", requestedModel: "m",
+               servedModel: "m", provider: "p", usage: TokenUsage(uncachedInput: 1), cost: Money("0.1"),
+               status: 200, latencyMilliseconds: 5, streamed: false)
+}
+
+@Suite struct UsageRecorderTests {
+    let logger: Logger = { var logger = Logger(label: "test"); logger.logLevel = .critical; return logger }()
+
+    @Test func flushWritesInBatchesOfAtMostMaxBatch() async throws {
+        let store = MemoryUsageStore()
+        let recorder = UsageRecorder(store: store, maxBatch: 3, logger: logger)
+        for index in 0..<7 { recorder.record(event("r\(index)")) }
+        try await recorder.flush()
+        #expect(store.batches.withLock { $0 } == [3, 3, 1])
+        #expect(store.rows.withLock { $0.count } == 7)
+        #expect(recorder.pendingCount == 0)
+    }
+
+    @Test func aFailedWriteKeepsTheEventsForTheNextTry() async throws {
+        let store = MemoryUsageStore()
+        store.failuresLeft.withLock { $0 = 1 }
+        let recorder = UsageRecorder(store: store, logger: logger)
+        recorder.record(event("a"))
+        recorder.record(event("b"))
+        await #expect(throws: CancellationError.self) { try await recorder.flush() }
+        #expect(recorder.pendingCount == 2)
+        try await recorder.flush()
+        #expect(store.rows.withLock { Set($0.keys) } == ["a#1", "b#1"])
+    }
+
+    @Test func runFlushesEverythingOnFinishEvenAfterFailures() async throws {
+        let store = MemoryUsageStore()
+        store.failuresLeft.withLock { $0 = 2 }
+        let recorder = UsageRecorder(store: store, flushInterval: .milliseconds(5), logger: logger)
+        async let running: Void = recorder.run()
+        for index in 0..<50 { recorder.record(event("e\(index)")) }
+        recorder.finish()
+        await running
+        #expect(store.rows.withLock { $0.count } == 50)
+        #expect(recorder.pendingCount == 0)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Pricing
+
+@Suite struct PriceTableTests {
+    static let pricingDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pricing").path
+
+    @Test func theShippedTableLoadsAndCoversEveryProvider() throws {
+        let table = try PriceTable.load(directory: Self.pricingDirectory)
+        let providers = Set(table.currentPrices().map(\.provider))
+        #expect(providers == ["openai", "anthropic", "gemini", "qwen"])
+        for model in ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "claude-3-5-haiku", "gemini-2.5-flash", "gemini-2.5-pro", "qwen-plus"] {
+            #expect(table.price(for: model) != nil, "no price for \(model)")
+        }
+        let gpt4o = try #require(table.price(for: "gpt-4o"))
+        #expect(gpt4o.input == Money("2.50"))
+        #expect(gpt4o.cachedInput == Money("1.25"))
+        #expect(gpt4o.output == Money("10.00"))
+        #expect(!gpt4o.source.isEmpty)
+        let sonnet = try #require(table.price(for: "claude-sonnet-4"))
+        #expect(sonnet.cacheWrite == Money("3.75"))
+        #expect(sonnet.cachedInput == Money("0.30"))
+    }
+
+    @Test func thePriceInForceIsTheLatestEffectiveOne() throws {
+        let old = ModelPrice(model: "m", provider: "p", input: Money("2")!, output: Money("8")!, effectiveFrom: PriceFile.parseDay("2025-01-01")!)
+        let new = ModelPrice(model: "m", provider: "p", input: Money("1")!, output: Money("4")!, effectiveFrom: PriceFile.parseDay("2025-06-01")!)
+        let table = PriceTable([old, new])
+        #expect(table.price(for: "m", at: PriceFile.parseDay("2025-03-01")!)?.input == Money("2"))
+        #expect(table.price(for: "m", at: PriceFile.parseDay("2025-06-01")!)?.input == Money("1"))
+        #expect(table.price(for: "m", at: PriceFile.parseDay("2024-12-31")!) == nil)
+        #expect(table.price(for: "other") == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"model": "m", "input": "-1", "output": "1", "effective_from": "2025-01-01"}"#, "not a non-negative decimal"),
+        (#"{"model": "m", "input": "1.5e3", "output": "1", "effective_from": "2025-01-01"}"#, "not a non-negative decimal"),
+        (#"{"model": "m", "input": "1", "output": "1", "effective_from": "2025-13-01"}"#, "is not YYYY-MM-DD"),
+        (#"{"model": "m", "input": 1.5, "output": "1", "effective_from": "2025-01-01"}"#, "not a price file"),
+    ])
+    func invalidFilesAreRefusedWithTheReason(entry: String, reason: String) throws {
+        let directory = try Self.directory(with: ["bad.json": #"{"provider": "p", "source": "s", "models": [\#(entry)]}"#])
+        #expect {
+            try PriceTable.load(directory: directory)
+        } throws: { error in
+            "\(error)".contains(reason) && "\(error)".contains("bad.json")
+        }
+    }
+
+    @Test func twoPricesForTheSameDayAreRefused() throws {
+        let entry = #"{"model": "m", "input": "1", "output": "1", "effective_from": "2025-01-01"}"#
+        let directory = try Self.directory(with: ["a.json": #"{"provider": "p", "source": "s", "models": [\#(entry), \#(entry)]}"#])
+        #expect(throws: PricingError.self) { try PriceTable.load(directory: directory) }
+    }
+
+    @Test func anEmptyDirectoryIsRefused() throws {
+        #expect(throws: PricingError.self) { try PriceTable.load(directory: try Self.directory(with: [:])) }
+    }
+
+    static func directory(with files: [String: String]) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pricing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return url.path
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresStorage
+
+/// PostgreSQL for tests: one throwaway cluster per test process (through the same launcher as
+/// `serve`), one fresh database per test. `TOLLGATE_TEST_DATABASE_URL` names a server to use instead.
+public enum TestPostgres {
+    /// The repository's root, found from this file's path.
+    public static let repositoryRoot: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }()
+
+    public static var migrationsDirectory: String { repositoryRoot + "/migrations" }
+    public static var pricingDirectory: String { repositoryRoot + "/pricing" }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "tollgate.tests")
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
+    }()
+
+    /// A new, empty database with every migration applied.
+    public static func makeDatabase() async throws -> PostgresClient.Configuration {
+        let server = try await Cluster.shared.server()
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await withClient(server) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        var configuration = server
+        configuration.database = name
+        try await withClient(configuration) { client in
+            try await MigrationRunner(directory: migrationsDirectory).migrate(client, logger: logger)
+        }
+        return configuration
+    }
+
+    /// Runs `body` with a running client for `configuration`.
+    public static func withClient<T: Sendable>(
+        _ configuration: PostgresClient.Configuration, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// The process's cluster, started on first use and stopped when the process exits.
+    actor Cluster {
+        static let shared = Cluster()
+        private var configuration: PostgresClient.Configuration?
+
+        func server() async throws -> PostgresClient.Configuration {
+            if let configuration { return configuration }
+            if let url = ProcessInfo.processInfo.environment["TOLLGATE_TEST_DATABASE_URL"], !url.isEmpty {
+                let configuration = try DatabaseAddress.configuration(url: url)
+                self.configuration = configuration
+                return configuration
+            }
+            let directory = "/tmp/tollgate-test-\(getpid())"
+            let cluster = EmbeddedPostgres(directory: directory, durable: false)
+            let (configuration, _) = try await cluster.start(database: "postgres", logger: TestPostgres.logger)
+            ClusterCleanup.register(directory: directory)
+            self.configuration = configuration
+            return configuration
+        }
+    }
+}
+
+/// Stops the test cluster and removes its files when the test process exits.
+enum ClusterCleanup {
+    nonisolated(unsafe) static var directory: String?
+
+    static func register(directory: String) {
+        Self.directory = directory
+        atexit {
+            guard let directory = ClusterCleanup.directory else { return }
+            try? EmbeddedPostgres(directory: directory, durable: false).stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+}
