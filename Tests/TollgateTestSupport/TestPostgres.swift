@@ -50,20 +50,26 @@ public enum TestPostgres {
     /// The process's cluster, started on first use and stopped when the process exits.
     actor Cluster {
         static let shared = Cluster()
-        private var configuration: PostgresClient.Configuration?
+        /// Started once; every caller awaits the same start.
+        private var starting: Task<PostgresClient.Configuration, any Error>?
 
         func server() async throws -> PostgresClient.Configuration {
-            if let configuration { return configuration }
+            if let starting { return try await starting.value }
+            let task = Task { try await Self.start() }
+            starting = task
+            return try await task.value
+        }
+
+        private static func start() async throws -> PostgresClient.Configuration {
             if let url = ProcessInfo.processInfo.environment["TOLLGATE_TEST_DATABASE_URL"], !url.isEmpty {
-                let configuration = try DatabaseAddress.configuration(url: url)
-                self.configuration = configuration
-                return configuration
+                return try DatabaseAddress.configuration(url: url)
             }
             let directory = "/tmp/tollgate-test-\(getpid())"
+            try? FileManager.default.removeItem(atPath: directory)
             let cluster = EmbeddedPostgres(directory: directory, durable: false)
-            let (configuration, _) = try await cluster.start(database: "postgres", logger: TestPostgres.logger)
             ClusterCleanup.register(directory: directory)
-            self.configuration = configuration
+            var (configuration, _) = try await cluster.start(database: "postgres", logger: TestPostgres.logger)
+            configuration.options.maximumConnections = 10
             return configuration
         }
     }
