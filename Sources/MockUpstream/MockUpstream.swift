@@ -23,7 +23,7 @@ public enum MockUpstream {
             stats.reset()
             return HTTPResponse.Status.noContent
         }
-        OpenAIMockRoutes().add(to: router)
+        OpenAIMockRoutes(stats: stats).add(to: router)
         return router
     }
 

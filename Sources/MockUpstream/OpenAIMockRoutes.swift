@@ -8,6 +8,11 @@ import Synchronization
 /// `/v1/models`.
 final class OpenAIMockRoutes: Sendable {
     let ids = Mutex(0)
+    let stats: MockStats
+
+    init(stats: MockStats) {
+        self.stats = stats
+    }
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v1/chat/completions") { request, context in
@@ -27,6 +32,7 @@ final class OpenAIMockRoutes: Sendable {
 
     func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
+        stats.record(body: body)
         guard let json = try? WireCoding.decode(JSONValue.self, from: body), let model = json["model"]?.stringValue,
               let messages = json["messages"]?.arrayValue
         else {
@@ -103,6 +109,7 @@ final class OpenAIMockRoutes: Sendable {
 
     func embeddings(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
+        stats.record(body: body)
         guard let json = try? WireCoding.decode(JSONValue.self, from: body), let model = json["model"]?.stringValue,
               let input = json["input"]
         else {

@@ -81,6 +81,12 @@ extension JSONValue {
         return nil
     }
 
+    /// The element at `index` of an array, or nil for any other value or a missing element.
+    public subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     public var isNull: Bool { self == .null }
 
     /// The member `key` of an object, or nil for any other value.

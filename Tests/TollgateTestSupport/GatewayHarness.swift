@@ -17,6 +17,8 @@ public struct GatewayHarness: Sendable {
     public let postgres: PostgresClient
     public let mock: MockStats
     public let recorder: UsageRecorder
+    /// The test's database, to check rows after the gateway has stopped.
+    public let database: PostgresClient.Configuration
 
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
@@ -57,7 +59,7 @@ public struct GatewayHarness: Sendable {
             let built = try GatewayApp.build(configuration: settings, database: database, adminKey: adminKey, logger: TestPostgres.logger)
             try await TestPostgres.withClient(database) { postgres in
                 try await built.app.test(.live) { client in
-                    try await body(GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder))
+                    try await body(GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder, database: database))
                 }
             }
         }
