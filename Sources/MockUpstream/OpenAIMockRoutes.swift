@@ -80,10 +80,6 @@ final class OpenAIMockRoutes: Sendable {
                 for buffer in buffers {
                     try await writer.write(buffer)
                 }
-                if cut {
-                    // End the response without the stream's end: the client sees the cut.
-                    throw CancellationError()
-                }
                 try await writer.finish(nil)
             })
         }

@@ -27,7 +27,7 @@ struct StreamMeter {
             sawDone = true
             return event.wireBytes
         }
-        if event.data.contains("\"content\"") { contentChunks += 1 }
+        if event.data.contains("\"content\":\""), !event.data.contains("\"content\":\"\"") { contentChunks += 1 }
         guard Self.mayCarryUsage(event.data),
               let json = try? WireCoding.decode(JSONValue.self, from: ByteBuffer(string: event.data)),
               var chunk = json.objectValue, let usageJSON = chunk["usage"], let usage = Usage(json: usageJSON)

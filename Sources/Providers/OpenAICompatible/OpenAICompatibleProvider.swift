@@ -24,6 +24,9 @@ public struct OpenAICompatibleProvider: ChatProvider {
         var request = request
         request.model = deployment.upstreamModel
         let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
+        guard response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") == true else {
+            throw ProviderError.badResponse(deployment.provider, "a streamed answer that is not an event stream")
+        }
         return ChatEventStream(body: response.body, translator: PassThroughTranslator(), provider: deployment.provider)
     }
 

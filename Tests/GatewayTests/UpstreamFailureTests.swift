@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import OpenAIWire
+import Testing
+import TollgateTestSupport
+
+/// Upstreams that fail, hang, or send garbage: the caller gets a clear 4xx/5xx in the envelope,
+/// the call is still metered where it reached the upstream, and nothing crashes.
+@Suite struct UpstreamFailureTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var model: String
+        var status: HTTPResponse.Status
+        var code: String?
+        var retryAfter: String?
+        var rowStatus: Int
+        var testDescription: String { model }
+    }
+
+    static let cases: [Case] = [
+        Case(model: "mock-error-500", status: .badGateway, rowStatus: 500),
+        Case(model: "mock-error-429", status: .tooManyRequests, retryAfter: "7", rowStatus: 429),
+        Case(model: "mock-error-400", status: .badRequest, rowStatus: 400),
+        Case(model: "mock-error-401", status: .badGateway, rowStatus: 401),
+        Case(model: "mock-hang", status: .gatewayTimeout, code: "upstream_timeout", rowStatus: 504),
+        Case(model: "mock-invalid-json", status: .badGateway, code: "upstream_bad_response", rowStatus: 502),
+    ]
+
+    @Test(arguments: cases)
+    func upstreamFailuresMapToTheEnvelope(testCase: Case) async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            for stream in [false, true] {
+                let response = try await gateway.chat(key: key, [
+                    "model": .string(testCase.model), "stream": .bool(stream), "messages": [["role": "user", "content": "hi"]],
+                ])
+                #expect(response.status == testCase.status, "stream: \(stream)")
+                if let code = testCase.code {
+                    #expect(try response.errorBody()["code"]?.stringValue == code)
+                }
+                #expect(response.headers[.retryAfter] == testCase.retryAfter)
+                if response.status != .ok {
+                    #expect(try response.errorBody()["message"]?.stringValue?.isEmpty == false)
+                }
+            }
+            let rows = try await gateway.usageRows()
+            #expect(rows.count == 2)
+            #expect(rows.allSatisfy { $0.status == testCase.rowStatus && $0.cost == nil && $0.output == 0 })
+        }
+    }
+
+    @Test func anUnreachableUpstreamIsABadGatewayAndNotMetered() async throws {
+        try await GatewayHarness.run(configure: { $0.environment["OPENAI_BASE_URL"] = "http://127.0.0.1:1/v1" }) { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "gpt-4o", "messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .badGateway)
+            #expect(try response.errorBody()["code"] == "upstream_unreachable")
+            #expect(try response.errorBody()["message"]?.stringValue?.contains("sk-mock") == false)
+            #expect(try await gateway.usageRows().isEmpty)
+        }
+    }
+
+    @Test func aStreamCutShortIsMeteredFromAnEstimate() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, [
+                "model": "mock-stream-cut", "stream": true, "messages": [["role": "user", "content": "hello there friend"]],
+            ])
+            #expect(response.status == .ok)
+            #expect(!String(buffer: response.body).contains("[DONE]"))
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.estimated)
+            #expect(row.streamed)
+            // Seven events of fourteen arrived: the role chunk and six words; the prompt is 19 bytes.
+            #expect(row.output == 6)
+            #expect(row.uncachedInput == 5)
+        }
+    }
+
+    @Test func anUpstreamWithoutUsageIsMeteredFromAnEstimate() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "mock-no-usage", "max_tokens": 4, "messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .ok)
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.estimated)
+            #expect(row.output == 5)  // "tok1 tok2 tok3 tok4": 19 bytes at four a token, rounded up
+        }
+    }
+}
