@@ -110,11 +110,22 @@ public struct EmbeddedPostgres: Sendable {
     private func prepareDirectories() throws {
         let files = FileManager.default
         for path in [directory, socketDirectory] {
-            try files.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // Parents get the usual permissions (the server user must pass through them); the
+            // cluster's own directories are closed to everyone else.
+            let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try files.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            if !files.fileExists(atPath: path) {
+                try files.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            }
         }
         if let user = serverUser {
             for path in [directory, socketDirectory] {
                 try check(ProcessRunner.run(["/bin/chown", "-R", "\(user):", path]), "chown \(path) to \(user)")
+            }
+            // The server user must be able to reach the directory: a data dir under /root is not.
+            let reachable = try ProcessRunner.run(["/usr/bin/test", "-w", directory], asUser: user)
+            guard reachable.status == 0 else {
+                throw StorageError("embedded PostgreSQL: the '\(user)' user cannot reach \(directory) (a parent directory is closed to it); choose a --data-dir it can reach, e.g. under /var/lib or /tmp, or set DATABASE_URL")
             }
         }
     }

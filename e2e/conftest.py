@@ -1,0 +1,103 @@
+"""Starts the built gateway and the mock upstream for the end-to-end suite.
+
+The gateway runs as a user would run it: `tollgate serve` with a managed PostgreSQL cluster in a
+fresh data directory, the built-in OpenAI and Qwen providers pointed at the mock upstream.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = Path(os.environ.get("TOLLGATE_BINARY", ROOT / ".build" / "debug" / "tollgate"))
+ADMIN_KEY = "tgadmin-e2e-" + os.urandom(8).hex()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} died:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+class Gateway:
+    def __init__(self, url: str, mock_url: str):
+        self.url = url
+        self.mock_url = mock_url
+
+    def admin(self, method: str, path: str, body=None):
+        """Calls the admin API; numbers in the answer are parsed as exact decimals."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "authorization": f"Bearer {ADMIN_KEY}", "content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read(), parse_float=Decimal)
+
+    def mock_stats(self):
+        with urllib.request.urlopen(self.mock_url.removesuffix("/v1") + "/mock/stats", timeout=10) as response:
+            return json.loads(response.read())
+
+    def new_key(self, **extra) -> tuple[str, str]:
+        team = self.admin("POST", "/admin/teams", {"name": "e2e-" + os.urandom(4).hex(), **extra})
+        key = self.admin("POST", "/admin/keys", {"team_id": team["id"], "name": "sdk"})
+        return team["id"], key["key"]
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    if not BINARY.exists():
+        subprocess.run(["swift", "build"], cwd=ROOT, check=True)
+    workdir = Path(tempfile.mkdtemp(prefix="tollgate-e2e-"))
+    workdir.chmod(0o755)  # the managed PostgreSQL runs as the postgres user when we are root
+    mock_port, port = free_port(), free_port()
+    mock_log, gateway_log = workdir / "mock.log", workdir / "gateway.log"
+    mock = subprocess.Popen([str(BINARY), "mock-upstream", "--port", str(mock_port)],
+                            stdout=mock_log.open("w"), stderr=subprocess.STDOUT)
+    mock_url = f"http://127.0.0.1:{mock_port}/v1"
+    env = dict(os.environ, OPENAI_API_KEY="sk-e2e", OPENAI_BASE_URL=mock_url, DASHSCOPE_API_KEY="sk-e2e",
+               DASHSCOPE_BASE_URL=mock_url, TOLLGATE_ADMIN_KEY=ADMIN_KEY)
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen(
+        [str(BINARY), "serve", "--port", str(port), "--data-dir", str(workdir / "data"),
+         "--pricing-dir", str(ROOT / "pricing"), "--migrations-dir", str(ROOT / "migrations")],
+        cwd=workdir, env=env, stdout=gateway_log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(mock_url.removesuffix("/v1") + "/health", mock, mock_log)
+        wait_for(f"http://127.0.0.1:{port}/health", server, gateway_log)
+        yield Gateway(f"http://127.0.0.1:{port}", mock_url)
+    finally:
+        stop(server)
+        stop(mock)
+        if server.returncode not in (0, None):
+            print(gateway_log.read_text())
+        shutil.rmtree(workdir, ignore_errors=True)

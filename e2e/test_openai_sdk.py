@@ -1,0 +1,136 @@
+"""Drives the built gateway with the official `openai` Python package, as an app would."""
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import openai
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MILLION = Decimal(1_000_000)
+
+
+def prices() -> dict:
+    table = {}
+    for file in (ROOT / "pricing").glob("*.json"):
+        for entry in json.loads(file.read_text())["models"]:
+            table[entry["model"]] = {k: Decimal(v) for k, v in entry.items() if k in ("input", "cached_input", "output")}
+    return table
+
+
+def expected_cost(model: str, prompt: int, cached: int, output: int) -> Decimal:
+    price = prices()[model]
+    cached_price = price.get("cached_input", price["input"])
+    return ((prompt - cached) * price["input"] + cached * cached_price + output * price["output"]) / MILLION
+
+
+MESSAGES = [{"role": "system", "content": "answer in one line"}, {"role": "user", "content": "what is a gateway"}]
+# The mock counts words: prompt = 4 + 1 + 4 + 1 = 10 tokens, cached = the 4 system words, 12 output tokens.
+PROMPT, CACHED, OUTPUT = 10, 4, 12
+
+
+@pytest.fixture()
+def caller(gateway):
+    team, key = gateway.new_key()
+    return team, openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
+
+
+def test_chat_completion(caller):
+    _, client = caller
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    completion = raw.parse()
+    assert raw.headers["x-tollgate-model"] == "gpt-4o"
+    assert raw.headers["x-tollgate-request-id"].startswith("req_")
+    assert completion.choices[0].message.content.startswith("tok1 tok2")
+    assert completion.usage.prompt_tokens == PROMPT
+    assert completion.usage.prompt_tokens_details.cached_tokens == CACHED
+    assert completion.usage.completion_tokens == OUTPUT
+    cost = json.loads(raw.http_response.text, parse_float=Decimal)["usage"]["cost"]
+    assert cost == expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)
+
+
+def test_stream_without_usage_has_choices_in_every_chunk(caller):
+    _, client = caller
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, max_tokens=5))
+    assert len(chunks) == 7  # role, five words, finish
+    assert all(chunk.choices for chunk in chunks)
+    assert all(chunk.usage is None for chunk in chunks)
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    assert text == "tok1 tok2 tok3 tok4 tok5"
+    assert chunks[-1].choices[0].finish_reason == "length"
+
+
+def test_stream_with_usage_ends_with_priced_usage(caller):
+    _, client = caller
+    chunks = list(client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, max_tokens=5, stream_options={"include_usage": True}))
+    last = chunks[-1]
+    assert last.choices == []
+    assert last.usage.completion_tokens == 5
+    assert Decimal(str(last.usage.model_extra["cost"])) == expected_cost("gpt-4o-mini", PROMPT, CACHED, 5)
+
+
+def test_embeddings(caller):
+    _, client = caller
+    result = client.embeddings.create(model="text-embedding-3-small", input=["one two three", "four"])
+    assert len(result.data) == 2
+    assert len(result.data[0].embedding) == 8
+    assert result.usage.prompt_tokens == 4
+
+
+def test_models_list(caller):
+    _, client = caller
+    ids = {model.id for model in client.models.list()}
+    assert {"gpt-4o", "gpt-4o-mini", "qwen-plus", "text-embedding-3-small"} <= ids
+
+
+def test_bad_key_raises_authentication_error(gateway):
+    client = openai.OpenAI(api_key="tg-not-a-real-key", base_url=gateway.url + "/v1", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert raised.value.code == "invalid_api_key"
+
+
+def test_bad_request_raises_bad_request_error(caller):
+    _, client = caller
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="gpt-4o", messages=[])
+    assert raised.value.param == "messages"
+
+
+def test_unknown_model_raises_not_found(caller):
+    _, client = caller
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="gpt-nonexistent", messages=MESSAGES)
+    assert raised.value.code == "model_not_found"
+
+
+def test_spend_report_matches_token_counts_and_prices(gateway):
+    team, key = gateway.new_key()
+    client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, extra_headers={"x-tollgate-task": "answer"})
+    list(client.chat.completions.create(model="qwen-plus", messages=MESSAGES, stream=True, max_tokens=7,
+                                        metadata={"task": "stream"}))
+    client.embeddings.create(model="text-embedding-3-small", input="one two three")
+
+    report = gateway.admin("GET", f"/admin/spend?team_id={team}&group_by=model,task")
+    rows = {(row["model"], row["task"]): row for row in report["rows"]}
+    assert set(rows) == {("gpt-4o", "answer"), ("qwen-plus", "stream"), ("text-embedding-3-small", "default")}
+
+    gpt = rows[("gpt-4o", "answer")]
+    assert (gpt["requests"], gpt["input_tokens"], gpt["cached_input_tokens"], gpt["output_tokens"]) == (3, 30, 12, 36)
+    assert gpt["cost_usd"] == 3 * expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)
+
+    qwen = rows[("qwen-plus", "stream")]
+    assert (qwen["requests"], qwen["output_tokens"]) == (1, 7)
+    assert qwen["cost_usd"] == expected_cost("qwen-plus", PROMPT, CACHED, 7)
+
+    embedding = rows[("text-embedding-3-small", "default")]
+    assert embedding["cost_usd"] == expected_cost("text-embedding-3-small", 3, 0, 0)
+
+    assert report["totals"]["cost_usd"] == sum(row["cost_usd"] for row in report["rows"])
+
+    # The team's own view through its key says the same.
+    own = client.get("/spend", cast_to=object)
+    assert own["totals"]["requests"] == 5
