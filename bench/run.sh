@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Measures what Tollgate adds on top of an upstream, in one run on this machine:
+#   1. latency at a fixed 1,000 requests/s, straight to the mock upstream and through Tollgate;
+#   2. closed-loop throughput at 64 connections, the same two ways.
+# Metering is on (every request is priced and written to PostgreSQL); the script checks at the end
+# that the spend report counts every request it sent. Writes bench/RESULTS.md.
+#
+# Needs: a release build (built here if missing), PostgreSQL server binaries, wrk and hey
+# (apt-get install wrk hey). Not a test: it reports numbers and asserts nothing about speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RATE=${RATE:-1000}
+DURATION=${DURATION:-15}
+CONNECTIONS=${CONNECTIONS:-64}
+
+for tool in wrk hey; do command -v $tool >/dev/null || { echo "install $tool (apt-get install wrk hey)"; exit 1; }; done
+[ -x .build/release/tollgate ] || swift build -c release
+BIN=$ROOT/.build/release/tollgate
+
+WORK=$(mktemp -d /tmp/tollgate-bench-XXXXXX)
+chmod 755 "$WORK"
+MOCK_PORT=${MOCK_PORT:-19090}
+PORT=${PORT:-18080}
+ADMIN_KEY="tgadmin-bench-$RANDOM$RANDOM"
+cleanup() {
+    kill "${GATEWAY_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
+    wait "${GATEWAY_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+LOG_LEVEL=warning "$BIN" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 &
+MOCK_PID=$!
+(cd "$WORK" && LOG_LEVEL=warning OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" TOLLGATE_ADMIN_KEY=$ADMIN_KEY \
+    exec "$BIN" serve --port "$PORT" --data-dir "$WORK/data" --pricing-dir "$ROOT/pricing" --migrations-dir "$ROOT/migrations") \
+    >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/gateway.log"; exit 1; }
+
+admin() { curl -sf -X "$1" "http://127.0.0.1:$PORT$2" -H "authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' ${3:+-d "$3"}; }
+TEAM=$(admin POST /admin/teams '{"name": "bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+KEY=$(admin POST /admin/keys "{\"team_id\": \"$TEAM\", \"name\": \"bench\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+
+BODY='{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"Summarise the benefits of an LLM gateway in one sentence."}]}'
+echo "$BODY" >"$WORK/body.json"
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = [[$BODY]]
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $KEY"
+LUA
+
+# hey: fixed rate = workers × per-worker QPS.
+WORKERS=20
+QPS=$((RATE / WORKERS))
+REQUESTS=$((RATE * DURATION))
+fixed_rate() {  # url -> "p50_ms p99_ms achieved_rps"
+    hey -n "$REQUESTS" -c "$WORKERS" -q "$QPS" -m POST -T application/json -H "authorization: Bearer $KEY" -D "$WORK/body.json" "$1" >"$WORK/hey.txt"
+    python3 - "$WORK/hey.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+p = dict(re.findall(r"(\d+)%% in ([\d.]+) secs".replace("%%", "%"), text))
+rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
+codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", text)
+bad = sum(int(n) for code, n in codes if code != "200")
+print(f"{float(p['50'])*1000:.3f} {float(p['99'])*1000:.3f} {float(rps):.0f} {bad}")
+PY
+}
+closed_loop() {  # url -> "rps p50_ms p99_ms"
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$1" >"$WORK/wrk.txt"
+    python3 - "$WORK/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(value):
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
+p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{rps:.0f} {p50:.3f} {p99:.3f} {errors.group(1) if errors else 0}")
+PY
+}
+
+DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
+PROXY="http://127.0.0.1:$PORT/v1/chat/completions"
+echo "warming up"
+hey -n 2000 -c 16 -m POST -T application/json -H "authorization: Bearer $KEY" -D "$WORK/body.json" "$PROXY" >/dev/null
+hey -n 2000 -c 16 -m POST -T application/json -D "$WORK/body.json" "$DIRECT" >/dev/null
+
+echo "fixed rate $RATE/s for ${DURATION}s: direct"
+read -r D50 D99 DRPS DBAD < <(fixed_rate "$DIRECT")
+echo "fixed rate $RATE/s for ${DURATION}s: through Tollgate"
+read -r P50 P99 PRPS PBAD < <(fixed_rate "$PROXY")
+echo "closed loop, $CONNECTIONS connections: direct"
+read -r CDRPS CD50 CD99 CDBAD < <(closed_loop "$DIRECT")
+echo "closed loop, $CONNECTIONS connections: through Tollgate"
+read -r CPRPS CP50 CP99 CPBAD < <(closed_loop "$PROXY")
+
+# Every request through Tollgate must be in the spend report (metering on, nothing lost).
+sleep 1
+SENT=$(( 2000 + REQUESTS ))
+METERED=$(admin GET "/admin/spend?team_id=$TEAM" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["requests"])')
+WRK_SENT=$(python3 -c "import re; print(re.search(r'(\d+) requests in', open('$WORK/wrk.txt').read()).group(1))")
+SENT=$(( SENT + WRK_SENT ))
+
+ADDED50=$(python3 -c "print(f'{$P50 - $D50:.3f}')")
+ADDED99=$(python3 -c "print(f'{$P99 - $D99:.3f}')")
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+cat >bench/RESULTS.md <<MD
+# Benchmark results
+
+Run by \`bench/run.sh\` on $(date -u +%Y-%m-%d) on $(nproc) cores ($CPU); gateway, mock upstream,
+PostgreSQL and the load generators all share those cores. Release build, metering on: every
+request is priced and written to PostgreSQL in batches. The upstream is \`tollgate mock-upstream\`
+(Hummingbird, deterministic answers); the request is a small \`gpt-4o-mini\` chat completion.
+
+## Added latency at a fixed $RATE requests/s (hey, $WORKERS workers, ${DURATION}s)
+
+| path | p50 (ms) | p99 (ms) | achieved req/s | non-200 |
+| --- | --- | --- | --- | --- |
+| mock directly | $D50 | $D99 | $DRPS | $DBAD |
+| through Tollgate | $P50 | $P99 | $PRPS | $PBAD |
+| **added by Tollgate** | **$ADDED50** | **$ADDED99** | | |
+
+Target: added p99 under 2 ms.
+
+## Closed-loop throughput, $CONNECTIONS connections (wrk, 2 threads, ${DURATION}s)
+
+| path | req/s | p50 (ms) | p99 (ms) | non-2xx |
+| --- | --- | --- | --- | --- |
+| mock directly | $CDRPS | $CD50 | $CD99 | $CDBAD |
+| through Tollgate | $CPRPS | $CP50 | $CP99 | $CPBAD |
+
+Target: at least 3,000 requests/s through Tollgate.
+
+## Metering
+
+Requests sent through Tollgate: $SENT. Requests in the spend report afterwards: $METERED.
+MD
+cat bench/RESULTS.md
+[ "$SENT" = "$METERED" ] || { echo "metering lost requests: sent $SENT, metered $METERED"; exit 1; }
