@@ -36,8 +36,6 @@ public enum GatewayApp {
 
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let governance = PostgresGovernanceStore(client: postgres, logger: logger)
-        let recorder = UsageRecorder(
-            store: PostgresUsageStore(client: postgres, logger: logger), flushInterval: configuration.usageFlushInterval, logger: logger)
         let cache = PrincipalCache(store: governance, timeToLive: configuration.keyCacheTTL)
 
         var httpConfiguration = HTTPClient.Configuration()
@@ -46,6 +44,13 @@ public enum GatewayApp {
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
         httpConfiguration.decompression = .enabled(limit: .ratio(50))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+
+        let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
+        let alerts = AlertDispatcher(store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval)
+        let budgets = BudgetService(store: budgetStore, alerts: alerts, clock: configuration.clock, logger: logger)
+        let recorder = UsageRecorder(
+            store: PostgresUsageStore(client: postgres, logger: logger), flushInterval: configuration.usageFlushInterval, logger: logger,
+            onWritten: { events in await budgets.written(events) })
 
         let router = Router(context: TollgateRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
@@ -57,21 +62,28 @@ public enum GatewayApp {
         let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache))
         ProxyController(
             catalog: catalog, providers: ProviderSet(http: UpstreamHTTP(client: http)),
-            meter: UsageMeter(prices: prices, recorder: recorder, logger: logger), maxBodyBytes: configuration.maxBodyBytes
+            meter: UsageMeter(prices: prices, recorder: recorder, logger: logger), budgets: budgets,
+            maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
+        BudgetController(budgets: budgets).add(to: v1)
         v1.get("spend") { request, context in
             try await reporter.report(for: request, forcedTeam: try context.requirePrincipal().team.id)
         }
 
         let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey))
-        AdminController(teams: governance, keys: governance, cache: cache, reporter: reporter, maxBodyBytes: configuration.maxBodyBytes)
-            .add(to: admin)
+        AdminController(
+            teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
+            knownModels: Set(catalog.models).union(prices.models), maxBodyBytes: configuration.maxBodyBytes
+        ).add(to: admin)
 
         logger.info("serving models", metadata: ["tollgate.models": "\(catalog.models.joined(separator: ", "))"])
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
-            services: extra + [postgres, HTTPClientService(client: http), UsageRecorderService(recorder: recorder)],
+            services: extra + [
+                postgres, HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
+                BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
+            ],
             logger: logger
         )
         app.beforeServerStarts {

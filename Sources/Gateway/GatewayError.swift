@@ -1,4 +1,5 @@
 import Foundation
+import Governance
 import Hummingbird
 import HTTPTypes
 import Logging
@@ -65,6 +66,40 @@ public struct GatewayError: HTTPResponseError, Sendable {
     static func unauthorized(_ message: String, code: String = "invalid_api_key") -> GatewayError {
         GatewayError(.unauthorized, message, type: "authentication_error", code: code,
                      headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    // MARK: Budgets and rate limits
+
+    /// 429 `insufficient_quota`: the request does not fit under a hard limit (or its model has no
+    /// price and the scope is budgeted). Names the scope, limit, spend and reset; SDKs must not retry.
+    static func budgetExceeded(_ rejection: BudgetRejection, now: Date) -> GatewayError {
+        let scope = rejection.scope
+        let resetsIn = scope.period.secondsUntilReset(from: now)
+        let reset = Timestamp.format(scope.period.end)
+        let message: String
+        switch rejection.reason {
+        case .hardLimit:
+            let limit = scope.hardLimit.map { "$\($0)" } ?? "none"
+            let estimate = rejection.estimate.map { ", this request needs up to $\($0)" } ?? ""
+            message = "Budget exceeded for \(scope.kind.rawValue) '\(scope.name)': monthly limit \(limit), spent $\(scope.spent)"
+                + (scope.reserved > .zero ? " (+$\(scope.reserved) reserved by requests in flight)" : "")
+                + "\(estimate). The budget resets at \(reset)."
+        case .unpricedModel(let model):
+            message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(scope.kind.rawValue) '\(scope.name)'. Add its price to pricing/ or use a priced model."
+        }
+        return GatewayError(.tooManyRequests, message, type: "insufficient_quota", code: "insufficient_quota", headers: [
+            .shouldRetry: "false", .retryAfter: "\(resetsIn)",
+        ])
+    }
+
+    /// 429 `rate_limit_exceeded`: the key's requests or tokens per minute are used up; SDKs retry
+    /// after `retry-after` seconds.
+    static func rateLimited(_ limit: RateDecision.Limit, key: String, limitValue: Int?, retryAfter: Int) -> GatewayError {
+        let unit = limit == .requests ? "requests" : "tokens"
+        return GatewayError(
+            .tooManyRequests,
+            "Rate limit reached for API key '\(key)': \(limitValue.map(String.init) ?? "?") \(unit) per minute. Try again in \(retryAfter) s.",
+            type: unit, code: "rate_limit_exceeded", headers: [.retryAfter: "\(retryAfter)", .shouldRetry: "true"])
     }
 
     // MARK: Upstream and internal

@@ -11,12 +11,18 @@ public struct APIKey: Sendable, Hashable, Codable {
     /// The models this key may call; nil means every configured model.
     public var models: [String]?
     public var monthlyBudget: Money?
+    public var softBudget: Money?
+    /// Requests per minute; nil means unlimited.
+    public var rpmLimit: Int?
+    /// Tokens (prompt and completion) per minute; nil means unlimited.
+    public var tpmLimit: Int?
     public var expiresAt: Date?
     public var revokedAt: Date?
     public var createdAt: Date
 
     public init(
         id: UUID, teamID: UUID, name: String, prefix: String, models: [String]?, monthlyBudget: Money?,
+        softBudget: Money? = nil, rpmLimit: Int? = nil, tpmLimit: Int? = nil,
         expiresAt: Date?, revokedAt: Date?, createdAt: Date
     ) {
         self.id = id
@@ -25,6 +31,9 @@ public struct APIKey: Sendable, Hashable, Codable {
         self.prefix = prefix
         self.models = models
         self.monthlyBudget = monthlyBudget
+        self.softBudget = softBudget
+        self.rpmLimit = rpmLimit
+        self.tpmLimit = tpmLimit
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.createdAt = createdAt
@@ -36,34 +45,87 @@ public struct APIKey: Sendable, Hashable, Codable {
     }
 }
 
+/// What an admin sets on a key, at creation or by `PATCH`; nil leaves a field as it is, and
+/// `.some(nil)` clears it.
+public struct KeyChanges: Sendable {
+    public var name: String?
+    public var models: [String]??
+    public var monthlyBudget: Money??
+    public var softBudget: Money??
+    public var rpmLimit: Int??
+    public var tpmLimit: Int??
+    public var expiresAt: Date??
+
+    public init(
+        name: String? = nil, models: [String]?? = nil, monthlyBudget: Money?? = nil, softBudget: Money?? = nil,
+        rpmLimit: Int?? = nil, tpmLimit: Int?? = nil, expiresAt: Date?? = nil
+    ) {
+        self.name = name
+        self.models = models
+        self.monthlyBudget = monthlyBudget
+        self.softBudget = softBudget
+        self.rpmLimit = rpmLimit
+        self.tpmLimit = tpmLimit
+        self.expiresAt = expiresAt
+    }
+
+    public func validate(now: Date = Date()) throws(GovernanceError) {
+        if let name {
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
+                throw .invalid("'name' must be 1 to 200 characters", field: "name")
+            }
+        }
+        if case .some(.some(let models)) = models, models.isEmpty || models.contains(where: \.isEmpty) {
+            throw .invalid("'models' must be a non-empty list of model names, or null for all models", field: "models")
+        }
+        if case .some(.some(let budget)) = monthlyBudget, budget < .zero {
+            throw .invalid("'monthly_budget_usd' must not be negative", field: "monthly_budget_usd")
+        }
+        if case .some(.some(let budget)) = softBudget, budget < .zero {
+            throw .invalid("'soft_budget_usd' must not be negative", field: "soft_budget_usd")
+        }
+        if case .some(.some(let limit)) = rpmLimit, limit < 1 {
+            throw .invalid("'rpm_limit' must be at least 1", field: "rpm_limit")
+        }
+        if case .some(.some(let limit)) = tpmLimit, limit < 1 {
+            throw .invalid("'tpm_limit' must be at least 1", field: "tpm_limit")
+        }
+        if case .some(.some(let expiresAt)) = expiresAt, expiresAt <= now {
+            throw .invalid("'expires_at' must be in the future", field: "expires_at")
+        }
+    }
+}
+
 /// What an admin sends to create a key.
 public struct NewAPIKey: Sendable {
     public var teamID: UUID
     public var name: String
     public var models: [String]?
     public var monthlyBudget: Money?
+    public var softBudget: Money?
+    public var rpmLimit: Int?
+    public var tpmLimit: Int?
     public var expiresAt: Date?
 
-    public init(teamID: UUID, name: String, models: [String]? = nil, monthlyBudget: Money? = nil, expiresAt: Date? = nil) {
+    public init(
+        teamID: UUID, name: String, models: [String]? = nil, monthlyBudget: Money? = nil, softBudget: Money? = nil,
+        rpmLimit: Int? = nil, tpmLimit: Int? = nil, expiresAt: Date? = nil
+    ) {
         self.teamID = teamID
         self.name = name
         self.models = models
         self.monthlyBudget = monthlyBudget
+        self.softBudget = softBudget
+        self.rpmLimit = rpmLimit
+        self.tpmLimit = tpmLimit
         self.expiresAt = expiresAt
     }
 
+    /// The same checks as a change that sets every field.
     public func validate(now: Date = Date()) throws(GovernanceError) {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
-            throw .invalid("'name' must be 1 to 200 characters", field: "name")
-        }
-        if let models, models.isEmpty || models.contains(where: \.isEmpty) {
-            throw .invalid("'models' must be a non-empty list of model names, or absent for all models", field: "models")
-        }
-        if let monthlyBudget, monthlyBudget < .zero {
-            throw .invalid("'monthly_budget_usd' must not be negative", field: "monthly_budget_usd")
-        }
-        if let expiresAt, expiresAt <= now {
-            throw .invalid("'expires_at' must be in the future", field: "expires_at")
-        }
+        try KeyChanges(
+            name: name, models: .some(models), monthlyBudget: .some(monthlyBudget), softBudget: .some(softBudget),
+            rpmLimit: .some(rpmLimit), tpmLimit: .some(tpmLimit), expiresAt: .some(expiresAt)
+        ).validate(now: now)
     }
 }

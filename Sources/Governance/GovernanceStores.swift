@@ -1,4 +1,5 @@
 import Foundation
+import Pricing
 
 /// Where teams live.
 public protocol TeamStore: Sendable {
@@ -14,8 +15,22 @@ public protocol TeamStore: Sendable {
 public protocol KeyStore: Sendable {
     func createKey(_ key: NewAPIKey, prefix: String, secretHash: String) async throws -> APIKey
     func keys(teamID: UUID?) async throws -> [APIKey]
+    func key(id: UUID) async throws -> APIKey?
+    /// Applies `changes`; nil when there is no such key.
+    func updateKey(id: UUID, changes: KeyChanges) async throws -> APIKey?
     /// Marks the key revoked; nil when there is no such key.
     func revokeKey(id: UUID) async throws -> APIKey?
     /// The key and its team for a secret's hash (hex), revoked or not; nil when unknown.
     func principal(secretHash: String) async throws -> Principal?
+}
+
+/// Where budget spend and alerts are shared between replicas.
+public protocol BudgetStore: Sendable {
+    /// The written spend of each counter (zero for counters with none).
+    func spend(_ keys: [BudgetKey]) async throws -> [BudgetKey: Money]
+    /// Claims an alert once across replicas; false when it was already claimed.
+    func claim(_ alert: BudgetAlert) async throws -> Bool
+    /// Alerts claimed but not delivered, claimed before `date`, for another delivery attempt.
+    func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert]
+    func markDelivered(_ alert: BudgetAlert, delivered: Bool) async throws
 }

@@ -23,11 +23,14 @@ public struct UsageEvent: Sendable, Hashable {
     /// True when the tokens were estimated (a stream cut before its usage arrived).
     public var usageEstimated: Bool
     public var downgradedFrom: String?
+    /// The start of the budget period (in the team's time zone) the request counts against.
+    public var budgetPeriodStart: Date?
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,
         requestedModel: String, servedModel: String, provider: String, usage: TokenUsage, cost: Money?,
-        status: Int, latencyMilliseconds: Int, streamed: Bool, usageEstimated: Bool = false, downgradedFrom: String? = nil
+        status: Int, latencyMilliseconds: Int, streamed: Bool, usageEstimated: Bool = false, downgradedFrom: String? = nil,
+        budgetPeriodStart: Date? = nil
     ) {
         self.requestID = requestID
         self.attempt = attempt
@@ -45,10 +48,12 @@ public struct UsageEvent: Sendable, Hashable {
         self.streamed = streamed
         self.usageEstimated = usageEstimated
         self.downgradedFrom = downgradedFrom
+        self.budgetPeriodStart = budgetPeriodStart
     }
 }
 
-/// Where usage events are made durable.
+/// Where usage events are made durable. Writing an event also adds its cost to the spend of its
+/// team and key for its budget period.
 public protocol UsageStore: Sendable {
     /// Writes events; an event whose request id and attempt are already stored is skipped, so a
     /// batch can be written again after a failure without counting anything twice.

@@ -22,15 +22,22 @@ public final class UsageRecorder: Sendable {
 
     private let store: any UsageStore
     private let state = Mutex(State())
+    private let writing = AsyncLock()
     private let flushInterval: Duration
     private let maxBatch: Int
     private let logger: Logger
+    private let onWritten: @Sendable ([UsageEvent]) async -> Void
 
-    public init(store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000, logger: Logger) {
+    /// - Parameter onWritten: called after each batch is durably written (budget counters use it).
+    public init(
+        store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000, logger: Logger,
+        onWritten: @escaping @Sendable ([UsageEvent]) async -> Void = { _ in }
+    ) {
         self.store = store
         self.flushInterval = flushInterval
         self.maxBatch = maxBatch
         self.logger = logger
+        self.onWritten = onWritten
     }
 
     /// Queues an event for writing; never blocks and never fails.
@@ -44,7 +51,13 @@ public final class UsageRecorder: Sendable {
     }
 
     /// Writes every queued event now; on failure the events stay queued and the error is thrown.
+    /// Flushes run one at a time, so when this returns every event recorded before the call is
+    /// written, including a batch another flush had already taken.
     public func flush() async throws {
+        try await writing.withLock { try await writeQueued() }
+    }
+
+    private func writeQueued() async throws {
         while true {
             let batch = state.withLock { state -> [UsageEvent] in
                 let batch = Array(state.pending.prefix(maxBatch))
@@ -58,6 +71,7 @@ public final class UsageRecorder: Sendable {
                 state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
                 throw error
             }
+            await onWritten(batch)
         }
     }
 

@@ -123,6 +123,34 @@ public struct ChatCompletionRequest: Sendable {
         return text
     }
 
+    /// An upper bound on the prompt's tokens, for budget reservations: no tokenizer makes more
+    /// tokens than a text has bytes, so every text counts a token a byte; each message adds 16 for
+    /// its framing, each image 2,000, and tool definitions count by their JSON bytes.
+    public var inputTokenBound: Int {
+        var tokens = 0
+        for message in messages {
+            tokens += 16
+            if let content = message["content"]?.stringValue {
+                tokens += content.utf8.count
+            } else if let parts = message["content"]?.arrayValue {
+                for part in parts {
+                    if let text = part["text"]?.stringValue {
+                        tokens += text.utf8.count
+                    } else {
+                        tokens += 2000
+                    }
+                }
+            }
+            if let calls = message["tool_calls"], let bytes = try? WireCoding.encode(calls) {
+                tokens += bytes.readableBytes
+            }
+        }
+        if let tools = body["tools"], let bytes = try? WireCoding.encode(tools) {
+            tokens += bytes.readableBytes
+        }
+        return tokens
+    }
+
     public func encoded() throws -> ByteBuffer {
         try WireCoding.encode(body)
     }

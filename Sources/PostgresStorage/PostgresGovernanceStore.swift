@@ -14,123 +14,184 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         self.logger = logger
     }
 
-    // MARK: Teams
+    // MARK: Rows
 
-    static let teamColumns = "id, name, monthly_budget_usd::text, created_at"
-    typealias TeamRow = (UUID, String, String?, Date)
+    /// The team columns every team query selects, in the order `team(_:at:)` reads them.
+    static let teamColumns = """
+        t.id, t.name, t.monthly_budget_usd::text, t.soft_budget_usd::text, t.budget_timezone, t.downgrade::text,
+        t.alert_webhook_url, t.created_at
+        """
 
-    static func team(_ row: TeamRow) -> Team {
-        Team(id: row.0, name: row.1, monthlyBudget: row.2.flatMap(Money.init), createdAt: row.3)
+    static func team(_ row: PostgresRandomAccessRow, at offset: Int = 0) throws -> Team {
+        let downgradeJSON = try row[offset + 5].decode(String.self)
+        let downgrades = (try? JSONDecoder().decode([String: String].self, from: Data(downgradeJSON.utf8))) ?? [:]
+        return Team(
+            id: try row[offset].decode(UUID.self),
+            name: try row[offset + 1].decode(String.self),
+            monthlyBudget: try row[offset + 2].decode(String?.self).flatMap(Money.init),
+            softBudget: try row[offset + 3].decode(String?.self).flatMap(Money.init),
+            budgetTimeZone: try row[offset + 4].decode(String.self),
+            downgrades: downgrades,
+            alertWebhookURL: try row[offset + 6].decode(String?.self),
+            createdAt: try row[offset + 7].decode(Date.self))
     }
 
+    /// The key columns every key query selects, in the order `key(_:at:)` reads them.
+    static let keyColumns = """
+        k.id, k.team_id, k.name, k.prefix, k.models, k.monthly_budget_usd::text, k.soft_budget_usd::text,
+        k.rpm_limit, k.tpm_limit, k.expires_at, k.revoked_at, k.created_at
+        """
+
+    static func key(_ row: PostgresRandomAccessRow, at offset: Int = 0) throws -> APIKey {
+        APIKey(
+            id: try row[offset].decode(UUID.self),
+            teamID: try row[offset + 1].decode(UUID.self),
+            name: try row[offset + 2].decode(String.self),
+            prefix: try row[offset + 3].decode(String.self),
+            models: try row[offset + 4].decode([String]?.self),
+            monthlyBudget: try row[offset + 5].decode(String?.self).flatMap(Money.init),
+            softBudget: try row[offset + 6].decode(String?.self).flatMap(Money.init),
+            rpmLimit: try row[offset + 7].decode(Int?.self),
+            tpmLimit: try row[offset + 8].decode(Int?.self),
+            expiresAt: try row[offset + 9].decode(Date?.self),
+            revokedAt: try row[offset + 10].decode(Date?.self),
+            createdAt: try row[offset + 11].decode(Date.self))
+    }
+
+    func rows<T>(_ query: PostgresQuery, _ read: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in try await client.query(query, logger: logger) {
+            result.append(try read(row.makeRandomAccess()))
+        }
+        return result
+    }
+
+    static func json(_ downgrades: [String: String]?) -> String? {
+        guard let downgrades, let data = try? JSONEncoder().encode(downgrades) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    // MARK: Teams
+
     public func createTeam(name: String, changes: TeamChanges) async throws -> Team {
-        let budget = (changes.monthlyBudget ?? nil)?.decimalString
         do {
-            let rows = try await client.query("""
-                INSERT INTO teams (id, name, monthly_budget_usd) VALUES (\(UUID()), \(name), \(budget)::numeric)
-                RETURNING id, name, monthly_budget_usd::text, created_at
-                """, logger: logger)
-            return Self.team(try await Self.only(rows.decode(TeamRow.self)))
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            let created = try await rows("""
+                WITH t AS (
+                    INSERT INTO teams (id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url)
+                    VALUES (\(UUID()), \(name), \((changes.monthlyBudget ?? nil)?.decimalString)::numeric,
+                            \((changes.softBudget ?? nil)?.decimalString)::numeric, coalesce(\(changes.budgetTimeZone), 'UTC'),
+                            coalesce(\(Self.json(changes.downgrades))::jsonb, '{}'), \(changes.alertWebhookURL ?? nil))
+                    RETURNING *
+                )
+                SELECT \(unescaped: Self.teamColumns) FROM t
+                """, { try Self.team($0) })
+            return try Self.only(created)
+        } catch where Self.isUniqueViolation(error) {
             throw GovernanceError.conflict("a team named '\(name)' already exists")
         }
     }
 
     public func teams() async throws -> [Team] {
-        let rows = try await client.query("SELECT id, name, monthly_budget_usd::text, created_at FROM teams ORDER BY name", logger: logger)
-        var teams: [Team] = []
-        for try await row in rows.decode(TeamRow.self) { teams.append(Self.team(row)) }
-        return teams
+        try await rows("SELECT \(unescaped: Self.teamColumns) FROM teams t ORDER BY t.name", { try Self.team($0) })
     }
 
     public func team(id: UUID) async throws -> Team? {
-        let rows = try await client.query("SELECT id, name, monthly_budget_usd::text, created_at FROM teams WHERE id = \(id)", logger: logger)
-        return try await Self.first(rows.decode(TeamRow.self)).map(Self.team)
+        try await rows("SELECT \(unescaped: Self.teamColumns) FROM teams t WHERE t.id = \(id)", { try Self.team($0) }).first
     }
 
     public func updateTeam(id: UUID, changes: TeamChanges) async throws -> Team? {
-        let setsBudget = changes.monthlyBudget != nil
-        let budget = (changes.monthlyBudget ?? nil)?.decimalString
         do {
-            let rows = try await client.query("""
-                UPDATE teams SET
-                    name = coalesce(\(changes.name), name),
-                    monthly_budget_usd = CASE WHEN \(setsBudget) THEN \(budget)::numeric ELSE monthly_budget_usd END,
-                    updated_at = now()
-                WHERE id = \(id)
-                RETURNING id, name, monthly_budget_usd::text, created_at
-                """, logger: logger)
-            return try await Self.first(rows.decode(TeamRow.self)).map(Self.team)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            return try await rows("""
+                WITH t AS (
+                    UPDATE teams SET
+                        name = coalesce(\(changes.name), name),
+                        monthly_budget_usd = CASE WHEN \(changes.monthlyBudget != nil) THEN \((changes.monthlyBudget ?? nil)?.decimalString)::numeric ELSE monthly_budget_usd END,
+                        soft_budget_usd = CASE WHEN \(changes.softBudget != nil) THEN \((changes.softBudget ?? nil)?.decimalString)::numeric ELSE soft_budget_usd END,
+                        budget_timezone = coalesce(\(changes.budgetTimeZone), budget_timezone),
+                        downgrade = coalesce(\(Self.json(changes.downgrades))::jsonb, downgrade),
+                        alert_webhook_url = CASE WHEN \(changes.alertWebhookURL != nil) THEN \(changes.alertWebhookURL ?? nil) ELSE alert_webhook_url END,
+                        updated_at = now()
+                    WHERE id = \(id)
+                    RETURNING *
+                )
+                SELECT \(unescaped: Self.teamColumns) FROM t
+                """, { try Self.team($0) }).first
+        } catch where Self.isUniqueViolation(error) {
             throw GovernanceError.conflict("a team named '\(changes.name ?? "")' already exists")
         }
     }
 
     // MARK: Keys
 
-    typealias KeyRow = (UUID, UUID, String, String, [String]?, String?, Date?, Date?, Date)
-
-    static func key(_ row: KeyRow) -> APIKey {
-        APIKey(
-            id: row.0, teamID: row.1, name: row.2, prefix: row.3, models: row.4, monthlyBudget: row.5.flatMap(Money.init),
-            expiresAt: row.6, revokedAt: row.7, createdAt: row.8
-        )
-    }
-
     public func createKey(_ key: NewAPIKey, prefix: String, secretHash: String) async throws -> APIKey {
         guard try await team(id: key.teamID) != nil else {
             throw GovernanceError.notFound("no team with id \(key.teamID)")
         }
-        let rows = try await client.query("""
-            INSERT INTO api_keys (id, team_id, name, prefix, secret_hash, models, monthly_budget_usd, expires_at)
-            VALUES (\(UUID()), \(key.teamID), \(key.name), \(prefix), \(secretHash), \(key.models), \(key.monthlyBudget?.decimalString)::numeric, \(key.expiresAt))
-            RETURNING id, team_id, name, prefix, models, monthly_budget_usd::text, expires_at, revoked_at, created_at
-            """, logger: logger)
-        return Self.key(try await Self.only(rows.decode(KeyRow.self)))
+        let created = try await rows("""
+            WITH k AS (
+                INSERT INTO api_keys (id, team_id, name, prefix, secret_hash, models, monthly_budget_usd, soft_budget_usd,
+                                      rpm_limit, tpm_limit, expires_at)
+                VALUES (\(UUID()), \(key.teamID), \(key.name), \(prefix), \(secretHash), \(key.models),
+                        \(key.monthlyBudget?.decimalString)::numeric, \(key.softBudget?.decimalString)::numeric,
+                        \(key.rpmLimit), \(key.tpmLimit), \(key.expiresAt))
+                RETURNING *
+            )
+            SELECT \(unescaped: Self.keyColumns) FROM k
+            """, { try Self.key($0) })
+        return try Self.only(created)
     }
 
     public func keys(teamID: UUID?) async throws -> [APIKey] {
-        let rows = try await client.query("""
-            SELECT id, team_id, name, prefix, models, monthly_budget_usd::text, expires_at, revoked_at, created_at
-            FROM api_keys WHERE \(teamID)::uuid IS NULL OR team_id = \(teamID) ORDER BY created_at, id
-            """, logger: logger)
-        var keys: [APIKey] = []
-        for try await row in rows.decode(KeyRow.self) { keys.append(Self.key(row)) }
-        return keys
+        try await rows("""
+            SELECT \(unescaped: Self.keyColumns) FROM api_keys k
+            WHERE \(teamID)::uuid IS NULL OR k.team_id = \(teamID) ORDER BY k.created_at, k.id
+            """, { try Self.key($0) })
+    }
+
+    public func key(id: UUID) async throws -> APIKey? {
+        try await rows("SELECT \(unescaped: Self.keyColumns) FROM api_keys k WHERE k.id = \(id)", { try Self.key($0) }).first
+    }
+
+    public func updateKey(id: UUID, changes: KeyChanges) async throws -> APIKey? {
+        try await rows("""
+            WITH k AS (
+                UPDATE api_keys SET
+                    name = coalesce(\(changes.name), name),
+                    models = CASE WHEN \(changes.models != nil) THEN \(changes.models ?? nil)::text[] ELSE models END,
+                    monthly_budget_usd = CASE WHEN \(changes.monthlyBudget != nil) THEN \((changes.monthlyBudget ?? nil)?.decimalString)::numeric ELSE monthly_budget_usd END,
+                    soft_budget_usd = CASE WHEN \(changes.softBudget != nil) THEN \((changes.softBudget ?? nil)?.decimalString)::numeric ELSE soft_budget_usd END,
+                    rpm_limit = CASE WHEN \(changes.rpmLimit != nil) THEN \(changes.rpmLimit ?? nil)::int ELSE rpm_limit END,
+                    tpm_limit = CASE WHEN \(changes.tpmLimit != nil) THEN \(changes.tpmLimit ?? nil)::int ELSE tpm_limit END,
+                    expires_at = CASE WHEN \(changes.expiresAt != nil) THEN \(changes.expiresAt ?? nil)::timestamptz ELSE expires_at END
+                WHERE id = \(id)
+                RETURNING *
+            )
+            SELECT \(unescaped: Self.keyColumns) FROM k
+            """, { try Self.key($0) }).first
     }
 
     public func revokeKey(id: UUID) async throws -> APIKey? {
-        let rows = try await client.query("""
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id)
-            RETURNING id, team_id, name, prefix, models, monthly_budget_usd::text, expires_at, revoked_at, created_at
-            """, logger: logger)
-        return try await Self.first(rows.decode(KeyRow.self)).map(Self.key)
+        try await rows("""
+            WITH k AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING *)
+            SELECT \(unescaped: Self.keyColumns) FROM k
+            """, { try Self.key($0) }).first
     }
 
     public func principal(secretHash: String) async throws -> Principal? {
-        let rows = try await client.query("""
-            SELECT k.id, k.team_id, k.name, k.prefix, k.models, k.monthly_budget_usd::text, k.expires_at, k.revoked_at, k.created_at,
-                   t.id, t.name, t.monthly_budget_usd::text, t.created_at
+        try await rows("""
+            SELECT \(unescaped: Self.keyColumns), \(unescaped: Self.teamColumns)
             FROM api_keys k JOIN teams t ON t.id = k.team_id
             WHERE k.secret_hash = \(secretHash)
-            """, logger: logger)
-        for try await row in rows {
-            let (keyID, teamID, name, prefix, models, keyBudget, expires, revoked, created, _, teamName, teamBudget, teamCreated) =
-                try row.decode((UUID, UUID, String, String, [String]?, String?, Date?, Date?, Date, UUID, String, String?, Date).self)
-            let key = Self.key((keyID, teamID, name, prefix, models, keyBudget, expires, revoked, created))
-            return Principal(key: key, team: Self.team((teamID, teamName, teamBudget, teamCreated)))
-        }
-        return nil
-    }
-
-    static func first<S: AsyncSequence>(_ sequence: S) async throws -> S.Element? {
-        for try await element in sequence { return element }
-        return nil
+            """, { Principal(key: try Self.key($0), team: try Self.team($0, at: 12)) }).first
     }
 
     /// The one row a `RETURNING` statement yields.
-    static func only<S: AsyncSequence>(_ sequence: S) async throws -> S.Element {
-        guard let element = try await first(sequence) else { throw StorageError("the statement returned no row") }
-        return element
+    static func only<T>(_ rows: [T]) throws -> T {
+        guard let row = rows.first else { throw StorageError("the statement returned no row") }
+        return row
     }
 }

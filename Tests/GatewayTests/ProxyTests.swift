@@ -159,7 +159,8 @@ import TollgateTestSupport
     @Test func reasoningTokensAreRecorded() async throws {
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()
-            _ = try await gateway.chat(key: key, ["model": "o3", "max_completion_tokens": 10, "messages": [["role": "user", "content": "think"]]])
+            let response = try await gateway.chat(key: key, ["model": "o3", "max_completion_tokens": 10, "messages": [["role": "user", "content": "think"]]])
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
             let row = try #require(try await gateway.usageRows().first)
             #expect((row.output, row.reasoning) == (10, 5))
             #expect(row.cost == "0.000084000000")  // (2 × 2.00 + 10 × 8.00) / 1M

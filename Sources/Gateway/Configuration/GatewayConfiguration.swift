@@ -23,6 +23,12 @@ public struct GatewayConfiguration: Sendable {
     public var usageFlushInterval: Duration = .milliseconds(100)
     /// How long a key lookup is cached; also how long a revocation takes to reach other replicas.
     public var keyCacheTTL: Duration = .seconds(5)
+    /// How often budget counters are raised to the spend other replicas wrote.
+    public var budgetRefreshInterval: Duration = .seconds(1)
+    /// How long after a failed webhook delivery a budget alert is sent again.
+    public var alertRetryInterval: Duration = .seconds(30)
+    /// The gateway's clock: budget periods and usage times. Tests move it across month ends.
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init(environment: [String: String]) {
         self.environment = environment

@@ -2,12 +2,15 @@ import Foundation
 import Governance
 import Hummingbird
 
-/// The admin API: teams, keys and spend, behind the admin key.
+/// The admin API: teams, keys, budgets and spend, behind the admin key.
 struct AdminController {
     let teams: any TeamStore
     let keys: any KeyStore
     let cache: PrincipalCache
+    let budgets: BudgetService
     let reporter: SpendReporter
+    /// Every model name a downgrade map may use: the configured and the priced ones.
+    let knownModels: Set<String>
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
@@ -17,53 +20,78 @@ struct AdminController {
         group.patch("teams/:id", use: updateTeam)
         group.post("keys", use: createKey)
         group.get("keys", use: listKeys)
+        group.get("keys/:id", use: getKey)
+        group.patch("keys/:id", use: updateKey)
         group.delete("keys/:id", use: revokeKey)
         group.get("spend") { request, _ in try await reporter.report(for: request, forcedTeam: nil) }
     }
 
+    // MARK: Teams
+
     @Sendable func createTeam(_ request: Request, context: TollgateRequestContext) async throws -> Response {
-        let body = try JSONBody.decode(TeamRequest.self, from: try await request.collectBody(limit: maxBodyBytes))
-        guard let name = body.name else {
+        let changes = try JSONBody.decode(TeamRequest.self, from: try await request.collectBody(limit: maxBodyBytes)).changes
+        guard let name = changes.name else {
             throw GatewayError.invalidRequest("Missing required parameter: 'name'.", param: "name")
         }
-        try validate(body.changes)
+        try validate(changes)
         do {
-            let team = try await teams.createTeam(name: name, changes: body.changes)
-            return try JSONBody.response(TeamView(team), status: .created)
+            let team = try await teams.createTeam(name: name, changes: changes)
+            return try JSONBody.response(try await view(team), status: .created)
         } catch let error as GovernanceError where error.isConflict {
             throw GatewayError.conflict(error.description)
         }
     }
 
     @Sendable func listTeams(_ request: Request, context: TollgateRequestContext) async throws -> Response {
-        try JSONBody.response(ListView(data: try await teams.teams().map(TeamView.init)))
+        var views: [TeamView] = []
+        for team in try await teams.teams() { views.append(try await view(team)) }
+        return try JSONBody.response(ListView(data: views))
     }
 
     @Sendable func getTeam(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let id = try Self.id(context)
         guard let team = try await teams.team(id: id) else { throw GatewayError.notFound("No team with id \(id).") }
-        return try JSONBody.response(TeamView(team))
+        return try JSONBody.response(try await view(team))
     }
 
     @Sendable func updateTeam(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let id = try Self.id(context)
-        let body = try JSONBody.decode(TeamRequest.self, from: try await request.collectBody(limit: maxBodyBytes))
-        try validate(body.changes)
+        let changes = try JSONBody.decode(TeamRequest.self, from: try await request.collectBody(limit: maxBodyBytes)).changes
+        try validate(changes)
         do {
-            guard let team = try await teams.updateTeam(id: id, changes: body.changes) else {
+            guard let team = try await teams.updateTeam(id: id, changes: changes) else {
                 throw GatewayError.notFound("No team with id \(id).")
             }
             cache.invalidate(teamID: id)
-            return try JSONBody.response(TeamView(team))
+            return try JSONBody.response(try await view(team))
         } catch let error as GovernanceError where error.isConflict {
             throw GatewayError.conflict(error.description)
         }
     }
 
+    private func view(_ team: Team) async throws -> TeamView {
+        TeamView(team: team, budget: try await budgets.teamStatus(team))
+    }
+
+    private func validate(_ changes: TeamChanges) throws {
+        do {
+            try changes.validate()
+        } catch {
+            throw GatewayError.invalidRequest(error.description, param: error.field)
+        }
+        for (from, to) in changes.downgrades ?? [:] {
+            for model in [from, to] where !knownModels.contains(model) {
+                throw GatewayError.invalidRequest(
+                    "'downgrade' names the unknown model '\(model)': use models this gateway serves or prices.", param: "downgrade")
+            }
+        }
+    }
+
+    // MARK: Keys
+
     @Sendable func createKey(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let body = try JSONBody.decode(KeyRequest.self, from: try await request.collectBody(limit: maxBodyBytes))
-        let newKey = NewAPIKey(teamID: body.team_id, name: body.name, models: body.models,
-                               monthlyBudget: body.monthly_budget_usd, expiresAt: body.expires_at)
+        let newKey = try body.newKey()
         do {
             try newKey.validate()
         } catch {
@@ -73,7 +101,7 @@ struct AdminController {
         do {
             let key = try await keys.createKey(newKey, prefix: APIKeySecret.prefix(of: secret), secretHash: APIKeySecret.hash(secret))
             context.logger.info("created API key", metadata: [LogKey.key: "\(key.id)", LogKey.team: "\(key.teamID)"])
-            return try JSONBody.response(KeyView(key, secret: secret), status: .created)
+            return try JSONBody.response(try await view(key, secret: secret), status: .created)
         } catch let error as GovernanceError where error.isNotFound {
             throw GatewayError.invalidRequest(error.description, param: "team_id", code: "team_not_found")
         }
@@ -87,7 +115,33 @@ struct AdminController {
             }
             teamID = id
         }
-        return try JSONBody.response(ListView(data: try await keys.keys(teamID: teamID).map { KeyView($0) }))
+        var views: [KeyView] = []
+        for key in try await keys.keys(teamID: teamID) { views.append(try await view(key)) }
+        return try JSONBody.response(ListView(data: views))
+    }
+
+    @Sendable func getKey(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let id = try Self.id(context)
+        guard let key = try await keys.key(id: id) else { throw GatewayError.notFound("No API key with id \(id).") }
+        return try JSONBody.response(try await view(key))
+    }
+
+    @Sendable func updateKey(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let id = try Self.id(context)
+        let body = try JSONBody.decode(KeyRequest.self, from: try await request.collectBody(limit: maxBodyBytes))
+        if body.teamID != nil {
+            throw GatewayError.invalidRequest("A key cannot move to another team: create a new key instead.", param: "team_id")
+        }
+        do {
+            try body.changes.validate()
+        } catch {
+            throw GatewayError.invalidRequest(error.description, param: error.field)
+        }
+        guard let key = try await keys.updateKey(id: id, changes: body.changes) else {
+            throw GatewayError.notFound("No API key with id \(id).")
+        }
+        cache.invalidate(keyID: id)
+        return try JSONBody.response(try await view(key))
     }
 
     @Sendable func revokeKey(_ request: Request, context: TollgateRequestContext) async throws -> Response {
@@ -95,15 +149,14 @@ struct AdminController {
         guard let key = try await keys.revokeKey(id: id) else { throw GatewayError.notFound("No API key with id \(id).") }
         cache.invalidate(keyID: id)
         context.logger.info("revoked API key", metadata: [LogKey.key: "\(id)"])
-        return try JSONBody.response(KeyView(key))
+        return try JSONBody.response(try await view(key))
     }
 
-    private func validate(_ changes: TeamChanges) throws {
-        do {
-            try changes.validate()
-        } catch {
-            throw GatewayError.invalidRequest(error.description, param: error.field)
-        }
+    /// A key with its own budget status, in its team's period.
+    private func view(_ key: APIKey, secret: String? = nil) async throws -> KeyView {
+        guard let team = try await teams.team(id: key.teamID) else { return KeyView(apiKey: key, secret: secret) }
+        let status = try await budgets.status(Principal(key: key, team: team))
+        return KeyView(apiKey: key, secret: secret, budget: status.first { $0.kind == .key })
     }
 
     static func id(_ context: TollgateRequestContext) throws -> UUID {

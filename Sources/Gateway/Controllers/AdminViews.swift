@@ -2,72 +2,102 @@ import Foundation
 import Governance
 import Pricing
 
-/// A team as the admin API shows it.
-struct TeamView: Encodable {
+/// Where a scope's budget stands, as the API shows it.
+struct BudgetView: Encodable {
+    var scope: String
     var id: UUID
     var name: String
     var monthly_budget_usd: Money?
-    var created_at: Date
+    var soft_budget_usd: Money?
+    var spent_usd: Money
+    var reserved_usd: Money
+    var remaining_usd: Money?
+    var period_start: Date
+    var resets_at: Date
 
-    init(_ team: Team) {
-        id = team.id
-        name = team.name
-        monthly_budget_usd = team.monthlyBudget
-        created_at = team.createdAt
+    init(_ snapshot: BudgetSnapshot) {
+        scope = snapshot.kind.rawValue
+        id = snapshot.id
+        name = snapshot.name
+        monthly_budget_usd = snapshot.hardLimit
+        soft_budget_usd = snapshot.softLimit
+        spent_usd = snapshot.spent
+        reserved_usd = snapshot.reserved
+        remaining_usd = snapshot.remaining
+        period_start = snapshot.period.start
+        resets_at = snapshot.period.end
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(scope, forKey: .scope)
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(monthly_budget_usd, forKey: .monthly_budget_usd)
-        try container.encode(created_at, forKey: .created_at)
+        try container.encode(soft_budget_usd, forKey: .soft_budget_usd)
+        try container.encode(spent_usd, forKey: .spent_usd)
+        try container.encode(reserved_usd, forKey: .reserved_usd)
+        try container.encode(remaining_usd, forKey: .remaining_usd)
+        try container.encode(period_start, forKey: .period_start)
+        try container.encode(resets_at, forKey: .resets_at)
     }
 
-    enum CodingKeys: CodingKey { case id, name, monthly_budget_usd, created_at }
+    enum CodingKeys: CodingKey {
+        case scope, id, name, monthly_budget_usd, soft_budget_usd, spent_usd, reserved_usd, remaining_usd, period_start, resets_at
+    }
+}
+
+/// A team as the admin API shows it, with its budget status.
+struct TeamView: Encodable {
+    var team: Team
+    var budget: BudgetSnapshot?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(team.id, forKey: .id)
+        try container.encode(team.name, forKey: .name)
+        try container.encode(team.monthlyBudget, forKey: .monthly_budget_usd)
+        try container.encode(team.softBudget, forKey: .soft_budget_usd)
+        try container.encode(team.budgetTimeZone, forKey: .budget_timezone)
+        try container.encode(team.downgrades, forKey: .downgrade)
+        try container.encode(team.alertWebhookURL, forKey: .alert_webhook_url)
+        try container.encode(team.createdAt, forKey: .created_at)
+        try container.encodeIfPresent(budget.map(BudgetView.init), forKey: .budget)
+    }
+
+    enum CodingKeys: CodingKey {
+        case id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url, created_at, budget
+    }
 }
 
 /// A key as the admin API shows it: never the secret, except `key` once at creation.
 struct KeyView: Encodable {
-    var id: UUID
-    var key: String?
-    var prefix: String
-    var team_id: UUID
-    var name: String
-    var models: [String]?
-    var monthly_budget_usd: Money?
-    var expires_at: Date?
-    var revoked_at: Date?
-    var created_at: Date
-
-    init(_ apiKey: APIKey, secret: String? = nil) {
-        id = apiKey.id
-        key = secret
-        prefix = apiKey.prefix
-        team_id = apiKey.teamID
-        name = apiKey.name
-        models = apiKey.models
-        monthly_budget_usd = apiKey.monthlyBudget
-        expires_at = apiKey.expiresAt
-        revoked_at = apiKey.revokedAt
-        created_at = apiKey.createdAt
-    }
+    var apiKey: APIKey
+    var secret: String?
+    var budget: BudgetSnapshot?
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encodeIfPresent(key, forKey: .key)
-        try container.encode(prefix, forKey: .prefix)
-        try container.encode(team_id, forKey: .team_id)
-        try container.encode(name, forKey: .name)
-        try container.encode(models, forKey: .models)
-        try container.encode(monthly_budget_usd, forKey: .monthly_budget_usd)
-        try container.encode(expires_at, forKey: .expires_at)
-        try container.encode(revoked_at, forKey: .revoked_at)
-        try container.encode(created_at, forKey: .created_at)
+        try container.encode(apiKey.id, forKey: .id)
+        try container.encodeIfPresent(secret, forKey: .key)
+        try container.encode(apiKey.prefix, forKey: .prefix)
+        try container.encode(apiKey.teamID, forKey: .team_id)
+        try container.encode(apiKey.name, forKey: .name)
+        try container.encode(apiKey.models, forKey: .models)
+        try container.encode(apiKey.monthlyBudget, forKey: .monthly_budget_usd)
+        try container.encode(apiKey.softBudget, forKey: .soft_budget_usd)
+        try container.encode(apiKey.rpmLimit, forKey: .rpm_limit)
+        try container.encode(apiKey.tpmLimit, forKey: .tpm_limit)
+        try container.encode(apiKey.expiresAt, forKey: .expires_at)
+        try container.encode(apiKey.revokedAt, forKey: .revoked_at)
+        try container.encode(apiKey.createdAt, forKey: .created_at)
+        try container.encodeIfPresent(budget.map(BudgetView.init), forKey: .budget)
     }
 
-    enum CodingKeys: CodingKey { case id, key, prefix, team_id, name, models, monthly_budget_usd, expires_at, revoked_at, created_at }
+    enum CodingKeys: CodingKey {
+        case id, key, prefix, team_id, name, models, monthly_budget_usd, soft_budget_usd, rpm_limit, tpm_limit
+        case expires_at, revoked_at, created_at, budget
+    }
 }
 
 struct ListView<Item: Encodable>: Encodable {
@@ -75,30 +105,64 @@ struct ListView<Item: Encodable>: Encodable {
     var data: [Item]
 }
 
-/// `POST /admin/teams` and `PATCH /admin/teams/{id}`: absent fields stay as they are, and a
-/// `null` budget clears it.
-struct TeamRequest: Decodable {
-    var name: String?
-    var monthlyBudget: Money??
+/// Reads a field that may be absent (leave as is), `null` (clear) or a value.
+extension KeyedDecodingContainer {
+    func decodeChange<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T?? {
+        guard contains(key) else { return nil }
+        return .some(try decodeIfPresent(type, forKey: key))
+    }
+}
 
-    enum CodingKeys: String, CodingKey { case name, monthly_budget_usd }
+/// `POST /admin/teams` and `PATCH /admin/teams/{id}`: absent fields stay as they are; `null`
+/// clears a budget or the webhook.
+struct TeamRequest: Decodable {
+    var changes: TeamChanges
+
+    enum CodingKeys: String, CodingKey {
+        case name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        if container.contains(.monthly_budget_usd) {
-            monthlyBudget = .some(try container.decodeIfPresent(Money.self, forKey: .monthly_budget_usd))
-        }
+        changes = TeamChanges(
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            monthlyBudget: try container.decodeChange(Money.self, forKey: .monthly_budget_usd),
+            softBudget: try container.decodeChange(Money.self, forKey: .soft_budget_usd),
+            budgetTimeZone: try container.decodeIfPresent(String.self, forKey: .budget_timezone),
+            downgrades: try container.decodeIfPresent([String: String].self, forKey: .downgrade),
+            alertWebhookURL: try container.decodeChange(String.self, forKey: .alert_webhook_url))
     }
-
-    var changes: TeamChanges { TeamChanges(name: name, monthlyBudget: monthlyBudget) }
 }
 
-/// `POST /admin/keys`.
+/// `POST /admin/keys` and `PATCH /admin/keys/{id}`.
 struct KeyRequest: Decodable {
-    var team_id: UUID
-    var name: String
-    var models: [String]?
-    var monthly_budget_usd: Money?
-    var expires_at: Date?
+    var teamID: UUID?
+    var changes: KeyChanges
+
+    enum CodingKeys: String, CodingKey {
+        case team_id, name, models, monthly_budget_usd, soft_budget_usd, rpm_limit, tpm_limit, expires_at
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        teamID = try container.decodeIfPresent(UUID.self, forKey: .team_id)
+        changes = KeyChanges(
+            name: try container.decodeIfPresent(String.self, forKey: .name),
+            models: try container.decodeChange([String].self, forKey: .models),
+            monthlyBudget: try container.decodeChange(Money.self, forKey: .monthly_budget_usd),
+            softBudget: try container.decodeChange(Money.self, forKey: .soft_budget_usd),
+            rpmLimit: try container.decodeChange(Int.self, forKey: .rpm_limit),
+            tpmLimit: try container.decodeChange(Int.self, forKey: .tpm_limit),
+            expiresAt: try container.decodeChange(Date.self, forKey: .expires_at))
+    }
+
+    /// The key to create; throws when `team_id` or `name` is missing.
+    func newKey() throws -> NewAPIKey {
+        guard let teamID else { throw GatewayError.invalidRequest("Missing required parameter: 'team_id'.", param: "team_id") }
+        guard let name = changes.name else { throw GatewayError.invalidRequest("Missing required parameter: 'name'.", param: "name") }
+        return NewAPIKey(
+            teamID: teamID, name: name, models: changes.models ?? nil, monthlyBudget: changes.monthlyBudget ?? nil,
+            softBudget: changes.softBudget ?? nil, rpmLimit: changes.rpmLimit ?? nil, tpmLimit: changes.tpmLimit ?? nil,
+            expiresAt: changes.expiresAt ?? nil)
+    }
 }

@@ -45,5 +45,7 @@ extension HTTPField.Name {
     static let tollgateRequestID = Self("x-tollgate-request-id")!
     static let tollgateModel = Self("x-tollgate-model")!
     static let tollgateTask = Self("x-tollgate-task")!
+    static let tollgateDowngradedFrom = Self("x-tollgate-downgraded-from")!
+    static let tollgateBudgetRemaining = Self("x-tollgate-budget-remaining")!
     static let shouldRetry = Self("x-should-retry")!
 }

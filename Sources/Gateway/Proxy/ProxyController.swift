@@ -9,12 +9,13 @@ import OpenAIWire
 import Pricing
 import Providers
 
-/// The OpenAI-compatible endpoints: chat completions (streamed or not), embeddings, the models a
-/// key may use, and the key's own team's spend.
+/// The OpenAI-compatible endpoints: chat completions (streamed or not), embeddings and the models
+/// a key may use. Every call passes the rate limits and budgets before it reaches an upstream.
 struct ProxyController {
     let catalog: ProviderCatalog
     let providers: ProviderSet
     let meter: UsageMeter
+    let budgets: BudgetService
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
@@ -35,54 +36,60 @@ struct ProxyController {
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
-        let deployment = try resolve(chat.model, for: principal)
+        let requested = chat.model
+        _ = try resolve(requested, for: principal)
+        let hold = try await admit(
+            principal, model: requested, inputBound: chat.inputTokenBound, maxOutput: chat.maxOutputTokens,
+            tokens: TokenEstimate.tokens(in: chat.promptText) + (chat.maxOutputTokens ?? 0))
         let call = ProxiedCall(
-            requestID: context.requestID, principal: principal, task: task, requestedModel: chat.model,
-            deployment: deployment, streamed: chat.isStreaming)
+            requestID: context.requestID, principal: principal, task: task, requestedModel: requested,
+            deployment: try deployment(for: hold), streamed: chat.isStreaming, downgradedFrom: hold.downgradedFrom,
+            budgetPeriodStart: hold.periodStart, startedAt: budgets.clock())
         var logger = context.logger
-        logger[metadataKey: LogKey.model] = .string(deployment.model)
-        logger[metadataKey: LogKey.provider] = .string(deployment.provider)
+        logger[metadataKey: LogKey.model] = .string(call.deployment.model)
+        logger[metadataKey: LogKey.provider] = .string(call.deployment.provider)
 
         if chat.isStreaming {
-            return try await stream(chat, call: call, logger: logger)
+            return try await stream(chat, call: call, hold: hold, logger: logger)
         }
+        defer { hold.release() }
         let answer: UpstreamAnswer
         do {
-            answer = try await providers.provider(for: deployment.kind).complete(chat, on: deployment, logger: logger)
+            answer = try await providers.provider(for: call.deployment.kind).complete(chat, on: call.deployment, logger: logger)
         } catch let error as ProviderError {
             recordFailure(error, call: call)
             throw GatewayError.upstream(error)
         }
         var body = answer.body
-        let usage: TokenUsage
-        let estimated = answer.usage == nil
-        if let reported = answer.usage {
-            usage = UsageMeter.tokenUsage(reported)
-        } else {
-            usage = TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
-        }
-        let cost = meter.cost(model: deployment.model, usage: usage, at: call.startedAt)
+        let usage = answer.usage.map(UsageMeter.tokenUsage)
+            ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
+        let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
         if let usageJSON = body["usage"], answer.usage != nil {
             body["usage"] = StreamMeter.withCost(usageJSON, cost)
         }
-        meter.record(call, usage: usage, cost: cost, status: 200, estimated: estimated)
-        return try Self.json(.object(body), call: call)
+        hold.settle(cost: cost, tokensUsed: usage.input + usage.output)
+        meter.record(call, usage: usage, cost: cost, status: 200, estimated: answer.usage == nil)
+        return try Self.json(.object(body), call: call, hold: hold)
     }
 
-    private func stream(_ chat: ChatCompletionRequest, call: ProxiedCall, logger: Logger) async throws -> Response {
+    private func stream(_ chat: ChatCompletionRequest, call: ProxiedCall, hold: BudgetHold, logger: Logger) async throws -> Response {
         var upstreamRequest = chat
         upstreamRequest.requestStreamUsage()
         let events: ChatEventStream
         do {
             events = try await providers.provider(for: call.deployment.kind).stream(upstreamRequest, on: call.deployment, logger: logger)
-        } catch let error as ProviderError {
-            recordFailure(error, call: call)
-            throw GatewayError.upstream(error)
+        } catch {
+            hold.release()
+            if let error = error as? ProviderError {
+                recordFailure(error, call: call)
+                throw GatewayError.upstream(error)
+            }
+            throw error
         }
         let meter = self.meter
         let wantsUsage = chat.clientWantsStreamUsage
         let promptText = chat.promptText
-        var headers = Self.headers(call)
+        var headers = Self.headers(call, hold: hold)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -111,6 +118,7 @@ struct ProxyController {
             let usage = watch.usage.map(UsageMeter.tokenUsage)
                 ?? TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks)
             let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
+            hold.settle(cost: cost, tokensUsed: usage.input + usage.output)
             meter.record(call, usage: usage, cost: cost, status: 200, estimated: watch.usage == nil)
 
             if let clientFailure { throw clientFailure }
@@ -133,26 +141,32 @@ struct ProxyController {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
-        let deployment = try resolve(embeddings.model, for: principal)
+        _ = try resolve(embeddings.model, for: principal)
+        let text = Self.embeddingText(embeddings.body["input"])
+        let hold = try await admit(principal, model: embeddings.model, inputBound: text.utf8.count + 16, maxOutput: 0,
+                                   tokens: TokenEstimate.tokens(in: text))
+        defer { hold.release() }
         let call = ProxiedCall(
             requestID: context.requestID, principal: principal, task: task, requestedModel: embeddings.model,
-            deployment: deployment, streamed: false)
+            deployment: try deployment(for: hold), streamed: false, downgradedFrom: hold.downgradedFrom,
+            budgetPeriodStart: hold.periodStart, startedAt: budgets.clock())
         let answer: UpstreamAnswer
         do {
-            answer = try await providers.provider(for: deployment.kind).embed(embeddings, on: deployment, logger: context.logger)
+            answer = try await providers.provider(for: call.deployment.kind).embed(embeddings, on: call.deployment, logger: context.logger)
         } catch let error as ProviderError {
             recordFailure(error, call: call)
             throw GatewayError.upstream(error)
         }
         var body = answer.body
         let inputTokens = answer.body["usage"]?["prompt_tokens"]?.intValue
-        let usage = TokenUsage(uncachedInput: inputTokens ?? TokenEstimate.tokens(in: Self.embeddingText(embeddings.body["input"])))
-        let cost = meter.cost(model: deployment.model, usage: usage, at: call.startedAt)
+        let usage = TokenUsage(uncachedInput: inputTokens ?? TokenEstimate.tokens(in: text))
+        let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
         if let usageJSON = body["usage"] {
             body["usage"] = StreamMeter.withCost(usageJSON, cost)
         }
+        hold.settle(cost: cost, tokensUsed: usage.input)
         meter.record(call, usage: usage, cost: cost, status: 200, estimated: inputTokens == nil)
-        return try Self.json(.object(body), call: call)
+        return try Self.json(.object(body), call: call, hold: hold)
     }
 
     // MARK: Models
@@ -166,6 +180,31 @@ struct ProxyController {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(JSONValue.object(["object": "list", "data": .array(data)]))))
+    }
+
+    // MARK: Admission
+
+    /// Rate limits and budgets: reserves the request's upper cost estimate, which prices
+    /// `inputBound` prompt tokens and `maxOutput` (else the model's output cap) output tokens.
+    func admit(_ principal: Principal, model: String, inputBound: Int, maxOutput: Int?, tokens: Int) async throws -> BudgetHold {
+        let now = budgets.clock()
+        let prices = meter.prices
+        // Only downgrade to a model this gateway can serve.
+        let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value) != nil }
+        return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
+            guard let price = prices.price(for: candidate, at: now) else { return nil }
+            let output = maxOutput ?? price.maxOutputTokens ?? 4096
+            return price.cost(for: TokenUsage(uncachedInput: inputBound, output: output))
+        }
+    }
+
+    /// The deployment for the model admission chose to serve.
+    func deployment(for hold: BudgetHold) throws -> Deployment {
+        guard let deployment = catalog.deployment(for: hold.servedModel) else {
+            hold.release()
+            throw GatewayError.modelNotFound(hold.servedModel)
+        }
+        return deployment
     }
 
     // MARK: Helpers
@@ -204,14 +243,16 @@ struct ProxyController {
         return task
     }
 
-    static func headers(_ call: ProxiedCall) -> HTTPFields {
+    static func headers(_ call: ProxiedCall, hold: BudgetHold) -> HTTPFields {
         var headers = HTTPFields()
         headers[.tollgateModel] = call.deployment.model
+        if let from = call.downgradedFrom { headers[.tollgateDowngradedFrom] = from }
+        if let remaining = hold.remaining { headers[.tollgateBudgetRemaining] = remaining.rounded(scale: 6).decimalString }
         return headers
     }
 
-    static func json(_ value: JSONValue, call: ProxiedCall) throws -> Response {
-        var headers = headers(call)
+    static func json(_ value: JSONValue, call: ProxiedCall, hold: BudgetHold) throws -> Response {
+        var headers = headers(call, hold: hold)
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(value)))
     }

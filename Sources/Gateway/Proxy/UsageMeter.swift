@@ -61,7 +61,9 @@ final class UsageMeter: Sendable {
             status: status,
             latencyMilliseconds: call.elapsedMilliseconds,
             streamed: call.streamed,
-            usageEstimated: estimated
+            usageEstimated: estimated,
+            downgradedFrom: call.downgradedFrom,
+            budgetPeriodStart: call.budgetPeriodStart
         ))
     }
 }
@@ -74,7 +76,9 @@ struct ProxiedCall: Sendable {
     var requestedModel: String
     var deployment: Deployment
     var streamed: Bool
-    var startedAt = Date()
+    var downgradedFrom: String?
+    var budgetPeriodStart: Date?
+    var startedAt: Date
     var clockStart = ContinuousClock.now
 
     var elapsedMilliseconds: Int {

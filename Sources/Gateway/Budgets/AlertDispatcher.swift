@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import Governance
+import Logging
+import NIOCore
+import Pricing
+import ServiceLifecycle
+import Synchronization
+
+/// Sends budget alerts: each threshold of each scope once per period, claimed in the shared store
+/// so that replicas never send it twice, delivered to the team's webhook at least once (failed
+/// deliveries are retried), and always written to the log.
+final class AlertDispatcher: Service, Sendable {
+    private let store: any BudgetStore
+    private let teams: any TeamStore
+    private let http: HTTPClient
+    private let logger: Logger
+    private let queue: AsyncStream<BudgetAlert>
+    private let continuation: AsyncStream<BudgetAlert>.Continuation
+    /// Thresholds this replica has already queued, so a hot scope is not re-claimed on every write.
+    private let queued = Mutex<Set<String>>([])
+    private let retryInterval: Duration
+
+    init(store: any BudgetStore, teams: any TeamStore, http: HTTPClient, logger: Logger, retryInterval: Duration = .seconds(30)) {
+        self.store = store
+        self.teams = teams
+        self.http = http
+        self.logger = logger
+        self.retryInterval = retryInterval
+        (queue, continuation) = AsyncStream.makeStream(of: BudgetAlert.self)
+    }
+
+    /// Queues an alert for every threshold `scope` has reached and that was not queued before.
+    func check(scope: BudgetSnapshot, limit: Money, teamID: UUID, exhausted: Bool, at now: Date) {
+        for threshold in BudgetAlert.reached(spent: scope.spent, limit: limit, exhausted: exhausted) {
+            let id = "\(scope.kind.rawValue):\(scope.id):\(scope.period.start.timeIntervalSince1970):\(threshold)"
+            guard queued.withLock({ $0.insert(id).inserted }) else { continue }
+            continuation.yield(BudgetAlert(
+                scope: scope.kind, scopeID: scope.id, scopeName: scope.name, teamID: teamID, threshold: threshold,
+                limit: limit, spent: scope.spent, periodStart: scope.period.start, periodEnd: scope.period.end, time: now))
+        }
+    }
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await alert in self.queue { await self.claimAndDeliver(alert) }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.retryInterval)
+                        guard !Task.isCancelled else { return }
+                        await self.retryUndelivered()
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.continuation.finish()
+        }
+    }
+
+    private func claimAndDeliver(_ alert: BudgetAlert) async {
+        do {
+            guard try await store.claim(alert) else { return }
+        } catch {
+            logger.error("cannot claim a budget alert", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            queued.withLock { _ = $0.remove("\(alert.scope.rawValue):\(alert.scopeID):\(alert.periodStart.timeIntervalSince1970):\(alert.threshold)") }
+            return
+        }
+        logger.notice("budget threshold reached", metadata: [
+            "tollgate.scope": "\(alert.scope.rawValue)", "tollgate.scope_name": "\(alert.scopeName)", LogKey.team: "\(alert.teamID)",
+            "tollgate.threshold_percent": "\(alert.threshold)", "tollgate.limit_usd": "\(alert.limit)", "tollgate.spent_usd": "\(alert.spent)",
+        ])
+        await deliver(alert)
+    }
+
+    private func retryUndelivered() async {
+        do {
+            for alert in try await store.undeliveredAlerts(claimedBefore: Date() - retryInterval / .seconds(1)) {
+                await deliver(alert)
+            }
+        } catch {
+            logger.warning("cannot read undelivered budget alerts", metadata: [LogKey.error: "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Posts the alert to the team's webhook (none: the log line was the delivery).
+    private func deliver(_ alert: BudgetAlert) async {
+        var delivered = false
+        do {
+            let url = try await teams.team(id: alert.teamID)?.alertWebhookURL
+            if let url {
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.headers.add(name: "user-agent", value: "tollgate-alerts")
+                request.body = .bytes(ByteBuffer(bytes: try alert.jsonData()))
+                let response = try await http.execute(request, timeout: .seconds(10), logger: logger)
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                delivered = (200..<300).contains(response.status.code)
+                if !delivered {
+                    logger.warning("budget alert webhook refused", metadata: ["tollgate.status": "\(response.status.code)"])
+                }
+            } else {
+                delivered = true
+            }
+        } catch {
+            logger.warning("budget alert webhook failed; will retry", metadata: [LogKey.error: "\(error)"])
+        }
+        try? await store.markDelivered(alert, delivered: delivered)
+    }
+}
+
+/// Keeps the ledger in step with the spend other replicas write.
+struct BudgetRefreshService: Service {
+    let budgets: BudgetService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully else { return }
+            do {
+                try await budgets.refresh()
+            } catch {
+                logger.warning("budget refresh failed", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            }
+        }
+    }
+}

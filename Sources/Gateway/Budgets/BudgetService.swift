@@ -1,0 +1,231 @@
+import Foundation
+import Governance
+import Logging
+import Metering
+import Pricing
+import Synchronization
+
+/// Admission and settlement against budgets and rate limits, on this replica's in-memory ledger,
+/// kept in step with the spend every replica writes to the shared store.
+///
+/// The request path reads the store only the first time a scope is seen in a period.
+final class BudgetService: Sendable {
+    let ledger = BudgetLedger()
+    let limiter = RateLimiter()
+    let store: any BudgetStore
+    let alerts: AlertDispatcher
+    let clock: @Sendable () -> Date
+    private let logger: Logger
+    /// The limits last seen for each counter, so written spend can be checked for alerts.
+    private let watched = Mutex<[BudgetKey: WatchedScope]>([:])
+
+    struct WatchedScope {
+        var scope: BudgetScope
+        var teamID: UUID
+    }
+
+    init(store: any BudgetStore, alerts: AlertDispatcher, clock: @escaping @Sendable () -> Date, logger: Logger) {
+        self.store = store
+        self.alerts = alerts
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Scopes
+
+    /// The key's and the team's scopes in the current period, key first.
+    func scopes(for principal: Principal, at date: Date) -> [BudgetScope] {
+        let period = BudgetPeriod(containing: date, timeZone: principal.team.timeZone)
+        return [
+            BudgetScope(key: BudgetKey(kind: .key, id: principal.key.id, periodStart: period.start), name: principal.key.name,
+                        hardLimit: principal.key.monthlyBudget, softLimit: principal.key.softBudget, period: period),
+            BudgetScope(key: BudgetKey(kind: .team, id: principal.team.id, periodStart: period.start), name: principal.team.name,
+                        hardLimit: principal.team.monthlyBudget, softLimit: principal.team.softBudget, period: period),
+        ]
+    }
+
+    /// Loads counters this replica has not seen yet from the shared store.
+    func load(_ scopes: [BudgetScope], teamID: UUID) async throws {
+        watched.withLock { watched in
+            for scope in scopes { watched[scope.key] = WatchedScope(scope: scope, teamID: teamID) }
+        }
+        let missing = ledger.unloaded(scopes.map(\.key))
+        guard !missing.isEmpty else { return }
+        ledger.load(try await store.spend(missing))
+    }
+
+    // MARK: Admission
+
+    /// Checks rate limits, then budgets; reserves the request's upper estimate. Throws the
+    /// caller-facing error when the request may not go ahead.
+    ///
+    /// - Parameters:
+    ///   - estimate: the request's upper cost estimate on a model; nil when the model has no price.
+    ///   - tokens: the request's token estimate for `tpm_limit`.
+    ///   - downgrades: the team's downgrade map, limited to models this gateway can serve.
+    func admit(
+        _ principal: Principal, model: String, tokens: Int, downgrades: [String: String], estimate: (String) -> Money?
+    ) async throws -> BudgetHold {
+        let now = clock()
+        let key = principal.key
+        if case .limited(let limit, let retryAfter) = limiter.acquire(keyID: key.id, rpm: key.rpmLimit, tpm: key.tpmLimit, tokens: tokens, now: now) {
+            throw GatewayError.rateLimited(limit, key: key.name, limitValue: limit == .requests ? key.rpmLimit : key.tpmLimit, retryAfter: retryAfter)
+        }
+        let scopes = scopes(for: principal, at: now)
+        do {
+            try await load(scopes, teamID: principal.team.id)
+        } catch {
+            limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
+            logger.error("cannot read budget spend", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            throw GatewayError.unavailable("Budgets cannot be checked right now; try again shortly.")
+        }
+        let (decision, reservation) = ledger.admit(scopes: scopes, model: model, downgrades: downgrades, estimate: estimate)
+        switch decision {
+        case .reject(let rejection):
+            limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
+            if case .hardLimit = rejection.reason, let limit = rejection.scope.hardLimit {
+                alerts.check(scope: rejection.scope, limit: limit, teamID: principal.team.id, exhausted: true, at: now)
+            }
+            throw GatewayError.budgetExceeded(rejection, now: now)
+        case .allow, .downgrade:
+            break
+        }
+        var served = model
+        if case .downgrade(let cheaper, let scope) = decision {
+            served = cheaper
+            logger.info("downgraded past the soft limit", metadata: [
+                LogKey.model: "\(model)", "tollgate.served_model": "\(cheaper)", "tollgate.scope": "\(scope.kind.rawValue) \(scope.name)",
+            ])
+        }
+        return BudgetHold(
+            service: self, principal: principal, scopes: scopes, reservation: reservation,
+            servedModel: served, downgradedFrom: served == model ? nil : model, tokens: tokens)
+    }
+
+    /// The tightest remaining budget over the scopes with a hard limit, nil when none has one.
+    func remaining(_ scopes: [BudgetScope]) -> Money? {
+        scopes.compactMap { scope -> Money? in
+            guard let limit = scope.hardLimit else { return nil }
+            let counter = ledger.counter(scope.key)
+            return max(limit - counter.spent - counter.reserved, .zero)
+        }.min()
+    }
+
+    // MARK: Written spend
+
+    /// Called after each batch of usage events is written: folds the written spend into the
+    /// counters with the store's figures, then checks alert thresholds.
+    func written(_ events: [UsageEvent]) async {
+        var amounts: [BudgetKey: Money] = [:]
+        for event in events {
+            guard let start = event.budgetPeriodStart, let cost = event.cost else { continue }
+            amounts[BudgetKey(kind: .team, id: event.teamID, periodStart: start), default: .zero] += cost
+            amounts[BudgetKey(kind: .key, id: event.keyID, periodStart: start), default: .zero] += cost
+        }
+        guard !amounts.isEmpty else { return }
+        do {
+            let persisted = try await store.spend(Array(amounts.keys))
+            ledger.written(amounts, persisted: persisted)
+        } catch {
+            // The spend is written; without the store's figure it stays counted as unwritten
+            // (never under-counted) until the next refresh raises `persisted`.
+            logger.warning("cannot read budget spend after a write", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            return
+        }
+        checkAlerts(Array(amounts.keys))
+    }
+
+    /// Raises every active counter to the shared store's figure: other replicas' spend.
+    func refresh() async throws {
+        let keys = ledger.activeKeys(at: clock())
+        guard !keys.isEmpty else { return }
+        ledger.refresh(try await store.spend(keys))
+        checkAlerts(keys)
+    }
+
+    private func checkAlerts(_ keys: [BudgetKey]) {
+        let now = clock()
+        let scopes = watched.withLock { watched in keys.compactMap { watched[$0] } }
+        for watchedScope in scopes {
+            guard let limit = watchedScope.scope.hardLimit else { continue }
+            let counter = ledger.counter(watchedScope.scope.key)
+            let snapshot = BudgetSnapshot(
+                kind: watchedScope.scope.key.kind, id: watchedScope.scope.key.id, name: watchedScope.scope.name,
+                hardLimit: limit, softLimit: watchedScope.scope.softLimit, spent: counter.spent, reserved: counter.reserved,
+                period: watchedScope.scope.period)
+            alerts.check(scope: snapshot, limit: limit, teamID: watchedScope.teamID, exhausted: false, at: now)
+        }
+    }
+
+    // MARK: Status
+
+    /// Where each of the principal's scopes stands now, key first.
+    func status(_ principal: Principal) async throws -> [BudgetSnapshot] {
+        let scopes = scopes(for: principal, at: clock())
+        try await load(scopes, teamID: principal.team.id)
+        return scopes.map { scope in
+            let counter = ledger.counter(scope.key)
+            return BudgetSnapshot(
+                kind: scope.key.kind, id: scope.key.id, name: scope.name, hardLimit: scope.hardLimit, softLimit: scope.softLimit,
+                spent: counter.spent, reserved: counter.reserved, period: scope.period)
+        }
+    }
+
+    /// The team's own scope, for the admin team view.
+    func teamStatus(_ team: Team) async throws -> BudgetSnapshot {
+        let period = BudgetPeriod(containing: clock(), timeZone: team.timeZone)
+        let scope = BudgetScope(key: BudgetKey(kind: .team, id: team.id, periodStart: period.start), name: team.name,
+                                hardLimit: team.monthlyBudget, softLimit: team.softBudget, period: period)
+        try await load([scope], teamID: team.id)
+        let counter = ledger.counter(scope.key)
+        return BudgetSnapshot(kind: .team, id: team.id, name: team.name, hardLimit: team.monthlyBudget, softLimit: team.softBudget,
+                              spent: counter.spent, reserved: counter.reserved, period: period)
+    }
+}
+
+/// An admitted request's claim on the budgets: settled with the real cost, or released. A hold
+/// dropped without either (a response never sent) releases itself.
+final class BudgetHold: Sendable {
+    let principal: Principal
+    let scopes: [BudgetScope]
+    let servedModel: String
+    let downgradedFrom: String?
+    private let service: BudgetService
+    private let reservation: BudgetReservation?
+    private let tokens: Int
+    private let open = Mutex(true)
+
+    init(service: BudgetService, principal: Principal, scopes: [BudgetScope], reservation: BudgetReservation?,
+         servedModel: String, downgradedFrom: String?, tokens: Int) {
+        self.service = service
+        self.principal = principal
+        self.scopes = scopes
+        self.reservation = reservation
+        self.servedModel = servedModel
+        self.downgradedFrom = downgradedFrom
+        self.tokens = tokens
+    }
+
+    var periodStart: Date? { scopes.first?.period.start }
+
+    /// Replaces the reservation by the real cost and the token estimate by the real count.
+    func settle(cost: Money?, tokensUsed: Int) {
+        guard open.withLock({ open in defer { open = false }; return open }) else { return }
+        if let reservation { service.ledger.settle(reservation, cost: cost) }
+        service.limiter.adjust(keyID: principal.key.id, tpm: principal.key.tpmLimit, tokens: tokens - tokensUsed)
+    }
+
+    /// Gives the reservation back: the request cost nothing.
+    func release() {
+        settle(cost: nil, tokensUsed: 0)
+    }
+
+    /// What is left under the tightest hard limit, for `x-tollgate-budget-remaining`.
+    var remaining: Money? { service.remaining(scopes) }
+
+    deinit {
+        if open.withLock({ $0 }), let reservation {
+            service.ledger.settle(reservation, cost: nil)
+        }
+    }
+}

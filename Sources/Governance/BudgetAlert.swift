@@ -1,0 +1,93 @@
+import Foundation
+import Pricing
+
+/// A budget threshold crossed: sent once per scope, period and threshold to the team's webhook and
+/// to the log.
+public struct BudgetAlert: Sendable, Hashable, Codable {
+    /// The percentages of a hard limit that raise an alert.
+    public static let thresholds = [50, 80, 100]
+
+    public var scope: BudgetScopeKind
+    public var scopeID: UUID
+    public var scopeName: String
+    public var teamID: UUID
+    public var threshold: Int
+    public var limit: Money
+    public var spent: Money
+    public var periodStart: Date
+    public var periodEnd: Date
+    public var time: Date
+
+    public init(
+        scope: BudgetScopeKind, scopeID: UUID, scopeName: String, teamID: UUID, threshold: Int, limit: Money, spent: Money,
+        periodStart: Date, periodEnd: Date, time: Date
+    ) {
+        self.scope = scope
+        self.scopeID = scopeID
+        self.scopeName = scopeName
+        self.teamID = teamID
+        self.threshold = threshold
+        self.limit = limit
+        self.spent = spent
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.time = time
+    }
+
+    /// The thresholds `spent` has reached on `limit`; `exhausted` (a request refused at the hard
+    /// limit) counts as reaching 100 %.
+    public static func reached(spent: Money, limit: Money, exhausted: Bool = false) -> [Int] {
+        guard limit > .zero else { return exhausted ? [100] : [] }
+        return thresholds.filter { threshold in
+            (threshold == 100 && exhausted) || spent.amount * 100 >= limit.amount * Decimal(threshold)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, scope, scopeID = "scope_id", scopeName = "scope_name", teamID = "team_id", threshold = "threshold_percent"
+        case limit = "limit_usd", spent = "spent_usd", periodStart = "period_start", periodEnd = "period_end", time = "created_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        scope = try container.decode(BudgetScopeKind.self, forKey: .scope)
+        scopeID = try container.decode(UUID.self, forKey: .scopeID)
+        scopeName = try container.decode(String.self, forKey: .scopeName)
+        teamID = try container.decode(UUID.self, forKey: .teamID)
+        threshold = try container.decode(Int.self, forKey: .threshold)
+        limit = try container.decode(Money.self, forKey: .limit)
+        spent = try container.decode(Money.self, forKey: .spent)
+        periodStart = try container.decode(Date.self, forKey: .periodStart)
+        periodEnd = try container.decode(Date.self, forKey: .periodEnd)
+        time = try container.decode(Date.self, forKey: .time)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("budget.threshold_reached", forKey: .type)
+        try container.encode(scope, forKey: .scope)
+        try container.encode(scopeID, forKey: .scopeID)
+        try container.encode(scopeName, forKey: .scopeName)
+        try container.encode(teamID, forKey: .teamID)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(limit, forKey: .limit)
+        try container.encode(spent, forKey: .spent)
+        try container.encode(periodStart, forKey: .periodStart)
+        try container.encode(periodEnd, forKey: .periodEnd)
+        try container.encode(time, forKey: .time)
+    }
+
+    /// The webhook body: JSON with RFC 3339 times and exact amounts.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> BudgetAlert {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(BudgetAlert.self, from: data)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// Per-key request and token rates, as token buckets refilled continuously: a key with
+/// `rpm_limit` 60 may burst 60 requests, then one a second.
+///
+/// Limits are per replica: N replicas together allow up to N times a key's rate.
+public final class RateLimiter: Sendable {
+    struct Bucket {
+        var level: Double
+        var updated: Date
+    }
+
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    public init() {}
+
+    /// Takes one request and `tokens` from the key's buckets, or says how many seconds until the
+    /// request would fit (the `retry-after`); nothing is taken when it does not fit.
+    public func acquire(keyID: UUID, rpm: Int?, tpm: Int?, tokens: Int, now: Date) -> RateDecision {
+        buckets.withLock { buckets in
+            var wait = 0.0
+            var which: RateDecision.Limit?
+            let checks: [(String, Int?, Double, RateDecision.Limit)] = [
+                ("r:\(keyID)", rpm, 1, .requests), ("t:\(keyID)", tpm, Double(min(tokens, tpm ?? tokens)), .tokens),
+            ]
+            var updated: [(String, Bucket)] = []
+            for (name, limit, cost, kind) in checks {
+                guard let limit else { continue }
+                let capacity = Double(limit)
+                let rate = capacity / 60
+                var bucket = buckets[name] ?? Bucket(level: capacity, updated: now)
+                bucket.level = min(capacity, bucket.level + max(now.timeIntervalSince(bucket.updated), 0) * rate)
+                bucket.updated = now
+                if bucket.level < cost {
+                    let seconds = (cost - bucket.level) / rate
+                    if seconds > wait { wait = seconds; which = kind }
+                }
+                updated.append((name, bucket))
+            }
+            if let which {
+                for (name, bucket) in updated { buckets[name] = bucket }
+                return .limited(which, retryAfter: max(Int(wait.rounded(.up)), 1))
+            }
+            for (name, var bucket) in updated {
+                bucket.level -= name.hasPrefix("r:") ? 1 : Double(min(tokens, tpm ?? tokens))
+                buckets[name] = bucket
+            }
+            return .allowed
+        }
+    }
+
+    /// Corrects the tokens taken at admission once the real count is known: a positive `tokens`
+    /// gives back what the estimate took too much, a negative one takes what it took too little
+    /// (the bucket may go below zero, delaying the next requests).
+    public func adjust(keyID: UUID, tpm: Int?, tokens: Int) {
+        guard let tpm, tokens != 0 else { return }
+        buckets.withLock { buckets in
+            guard var bucket = buckets["t:\(keyID)"] else { return }
+            bucket.level = min(Double(tpm), bucket.level + Double(tokens))
+            buckets["t:\(keyID)"] = bucket
+        }
+    }
+}
+
+/// The rate limiter's answer.
+public enum RateDecision: Sendable, Equatable {
+    public enum Limit: String, Sendable { case requests, tokens }
+    case allowed
+    case limited(Limit, retryAfter: Int)
+}

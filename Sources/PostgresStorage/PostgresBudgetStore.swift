@@ -1,0 +1,68 @@
+import Foundation
+import Governance
+import Logging
+import PostgresNIO
+import Pricing
+
+/// Budget spend (kept by `PostgresUsageStore` with each batch) and budget alerts in PostgreSQL.
+public struct PostgresBudgetStore: BudgetStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func spend(_ keys: [BudgetKey]) async throws -> [BudgetKey: Money] {
+        guard !keys.isEmpty else { return [:] }
+        let rows = try await client.query("""
+            SELECT wanted.kind, wanted.id, wanted.period_start, coalesce(b.spent_usd, 0)::text
+            FROM unnest(\(keys.map(\.kind.rawValue))::text[], \(keys.map(\.id))::uuid[], \(keys.map(\.periodStart))::timestamptz[])
+                AS wanted (kind, id, period_start)
+            LEFT JOIN budget_spend b
+                ON b.scope_kind = wanted.kind AND b.scope_id = wanted.id AND b.period_start = wanted.period_start
+            """, logger: logger)
+        var spend: [BudgetKey: Money] = [:]
+        for try await (kind, id, start, spent) in rows.decode((String, UUID, Date, String).self) {
+            guard let kind = BudgetScopeKind(rawValue: kind) else { continue }
+            spend[BudgetKey(kind: kind, id: id, periodStart: start)] = Money(spent) ?? .zero
+        }
+        return spend
+    }
+
+    public func claim(_ alert: BudgetAlert) async throws -> Bool {
+        let payload = String(decoding: try alert.jsonData(), as: UTF8.self)
+        let rows = try await client.query("""
+            INSERT INTO budget_alerts (scope_kind, scope_id, period_start, threshold, team_id, payload)
+            VALUES (\(alert.scope.rawValue), \(alert.scopeID), \(alert.periodStart), \(alert.threshold), \(alert.teamID), \(payload)::jsonb)
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    public func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert] {
+        let rows = try await client.query("""
+            SELECT payload::text FROM budget_alerts
+            WHERE delivered_at IS NULL AND claimed_at < \(date) AND attempts < 20
+            ORDER BY claimed_at LIMIT 100
+            """, logger: logger)
+        var alerts: [BudgetAlert] = []
+        for try await payload in rows.decode(String.self) {
+            if let alert = try? BudgetAlert.decode(Data(payload.utf8)) { alerts.append(alert) }
+        }
+        return alerts
+    }
+
+    public func markDelivered(_ alert: BudgetAlert, delivered: Bool) async throws {
+        try await client.query("""
+            UPDATE budget_alerts
+            SET attempts = attempts + 1, delivered_at = CASE WHEN \(delivered) THEN now() ELSE NULL END,
+                claimed_at = CASE WHEN \(delivered) THEN claimed_at ELSE now() END
+            WHERE scope_kind = \(alert.scope.rawValue) AND scope_id = \(alert.scopeID)
+              AND period_start = \(alert.periodStart) AND threshold = \(alert.threshold)
+            """, logger: logger)
+    }
+}
