@@ -40,7 +40,7 @@ public final class RateLimiter: Sendable {
             }
             if let which {
                 for (name, bucket) in updated { buckets[name] = bucket }
-                return .limited(which, retryAfter: max(Int(wait.rounded(.up)), 1))
+                return .limited(which, retryAfter: max(Int((wait - 1e-6).rounded(.up)), 1))
             }
             for (name, var bucket) in updated {
                 bucket.level -= name.hasPrefix("r:") ? 1 : Double(min(tokens, tpm ?? tokens))

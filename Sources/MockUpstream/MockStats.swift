@@ -7,6 +7,20 @@ import Synchronization
 public final class MockStats: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let last = Mutex<JSONValue?>(nil)
+    private let hooks = Mutex<[JSONValue]>([])
+
+    func record(webhook body: ByteBuffer) {
+        let value = (try? WireCoding.decode(JSONValue.self, from: body)) ?? .string(String(buffer: body))
+        hooks.withLock { $0.append(value) }
+    }
+
+    /// The bodies posted to `/mock/webhook`, oldest first.
+    public var webhooks: [JSONValue] { hooks.withLock { $0 } }
+
+    /// The webhook's URL for a mock whose OpenAI base URL is `base`.
+    public func webhookURL(base: String) -> String {
+        (base.hasSuffix("/v1") ? String(base.dropLast(3)) : base) + "/mock/webhook"
+    }
 
     func record(body: ByteBuffer) {
         last.withLock { $0 = try? WireCoding.decode(JSONValue.self, from: body) }
@@ -27,5 +41,6 @@ public final class MockStats: Sendable {
 
     public func reset() {
         counts.withLock { $0 = [:] }
+        hooks.withLock { $0 = [] }
     }
 }

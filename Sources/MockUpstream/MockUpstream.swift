@@ -19,6 +19,13 @@ public enum MockUpstream {
             try Response.json(.object(["total": .integer(Int64(stats.total)),
                                        "by_path": .object(stats.byPath.mapValues { .integer(Int64($0)) })]))
         }
+        router.post("/mock/webhook") { request, _ in
+            stats.record(webhook: try await request.body.collect(upTo: 1 << 20))
+            return HTTPResponse.Status.noContent
+        }
+        router.get("/mock/webhooks") { _, _ in
+            try Response.json(.array(stats.webhooks))
+        }
         router.post("/mock/reset") { _, _ in
             stats.reset()
             return HTTPResponse.Status.noContent

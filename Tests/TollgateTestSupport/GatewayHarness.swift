@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Gateway
 import Hummingbird
@@ -19,6 +20,8 @@ public struct GatewayHarness: Sendable {
     public let recorder: UsageRecorder
     /// The test's database, to check rows after the gateway has stopped.
     public let database: PostgresClient.Configuration
+    /// The mock upstream's OpenAI base URL (`http://127.0.0.1:PORT/v1`).
+    public let mockBaseURL: String
 
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
@@ -59,7 +62,7 @@ public struct GatewayHarness: Sendable {
             let built = try GatewayApp.build(configuration: settings, database: database, adminKey: adminKey, logger: TestPostgres.logger)
             try await TestPostgres.withClient(database) { postgres in
                 try await built.app.test(.live) { client in
-                    try await body(GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder, database: database))
+                    try await body(GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder, database: database, mockBaseURL: baseURL))
                 }
             }
         }
@@ -118,6 +121,54 @@ public struct GatewayHarness: Sendable {
     public func makeCaller(extra: [String: JSONValue] = [:]) async throws -> (team: UUID, key: String) {
         let team = try await createTeam()
         return (team, try await createKey(team: team, extra: extra).secret)
+    }
+
+    /// A plain HTTP response, for requests sent outside the test client.
+    public struct RawResponse: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: ByteBuffer
+    }
+
+    /// Sends `count` chat requests at once over separate connections.
+    public func concurrentChats(key: String, body: JSONValue, count: Int) async throws -> [RawResponse] {
+        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let bytes = try WireCoding.encode(body)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(10), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let responses = try await withThrowingTaskGroup(of: RawResponse.self) { group in
+                for _ in 0..<count {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+                        request.method = .POST
+                        request.headers.add(name: "authorization", value: "Bearer \(key)")
+                        request.headers.add(name: "content-type", value: "application/json")
+                        request.body = .bytes(bytes)
+                        let response = try await http.execute(request, timeout: .seconds(60))
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+                        return RawResponse(status: Int(response.status.code), headers: headers, body: body)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            try await http.shutdown()
+            return responses
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// Waits (up to ten seconds) until the mock's webhook has received `count` posts, and returns them.
+    public func waitForWebhooks(count: Int) async throws -> [JSONValue] {
+        for _ in 0..<200 {
+            if mock.webhooks.count >= count { return mock.webhooks }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("the webhook received \(mock.webhooks.count) posts, expected \(count)")
     }
 
     /// Writes every usage event recorded so far.

@@ -20,6 +20,7 @@ public struct UsageRow: Sendable, Equatable {
     public var estimated: Bool
     public var teamID: UUID
     public var keyID: UUID
+    public var downgradedFrom: String?
 }
 
 extension GatewayHarness {
@@ -32,7 +33,7 @@ extension GatewayHarness {
     public static func usageRows(_ client: PostgresClient) async throws -> [UsageRow] {
         let rows = try await client.query("""
             SELECT request_id, task, requested_model, served_model, provider, uncached_input_tokens, cache_read_tokens,
-                   cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id
+                   cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id, downgraded_from
             FROM usage_events ORDER BY created_at, request_id
             """)
         var result: [UsageRow] = []
@@ -46,7 +47,8 @@ extension GatewayHarness {
                 output: try columns[8].decode(Int.self), reasoning: try columns[9].decode(Int.self),
                 cost: try columns[10].decode(String?.self), status: try columns[11].decode(Int.self),
                 streamed: try columns[12].decode(Bool.self), estimated: try columns[13].decode(Bool.self),
-                teamID: try columns[14].decode(UUID.self), keyID: try columns[15].decode(UUID.self)))
+                teamID: try columns[14].decode(UUID.self), keyID: try columns[15].decode(UUID.self),
+                downgradedFrom: try columns[16].decode(String?.self)))
         }
         return result
     }
