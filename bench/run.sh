@@ -73,12 +73,15 @@ closed_loop() {  # url -> "rps p50_ms p99_ms"
     python3 - "$WORK/wrk.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-def ms(value):
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+def ms(percent):
+    match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not match:
+        sys.exit(f"cannot read the {percent}th percentile from wrk:\n{text}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+p50 = ms(50)
+p99 = ms(99)
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(f"{rps:.0f} {p50:.3f} {p99:.3f} {errors.group(1) if errors else 0}")
 PY

@@ -20,4 +20,18 @@ public enum WireCoding {
     public static func encode(_ value: some Encodable) throws -> ByteBuffer {
         ByteBuffer(bytes: try encoder().encode(value))
     }
+
+    // JSON values take the direct parser and writer: the proxy's hot path.
+
+    public static func decode(_ type: JSONValue.Type, from buffer: ByteBuffer) throws -> JSONValue {
+        try JSONParser.parse(buffer)
+    }
+
+    public static func encode(_ value: JSONValue) -> ByteBuffer {
+        value.jsonBytes
+    }
+
+    public static func encode(_ object: [String: JSONValue]) -> ByteBuffer {
+        JSONValue.object(object).jsonBytes
+    }
 }
