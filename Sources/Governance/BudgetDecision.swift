@@ -87,8 +87,12 @@ public enum BudgetGuard {
             served = cheaper
             downgradedBy = scope
         }
+        let limited = scopes.filter { $0.hardLimit != nil }
+        guard !limited.isEmpty else {
+            return downgradedBy.map { .downgrade(to: served, scope: $0) } ?? .allow
+        }
         let cost = estimate(served)
-        for scope in scopes {
+        for scope in limited {
             guard let limit = scope.hardLimit else { continue }
             guard let cost else {
                 return .reject(BudgetRejection(scope: scope, reason: .unpricedModel(served), estimate: nil))

@@ -95,6 +95,8 @@ public final class BudgetLedger: Sendable {
             case .allow: served = model
             case .downgrade(let cheaper, _): served = cheaper
             }
+            // Reservations guard hard limits; without one there is nothing to reserve against.
+            guard scopes.contains(where: { $0.hardLimit != nil }) else { return (decision, nil) }
             let amount = estimate(served) ?? .zero
             for scope in scopes {
                 counters[scope.key, default: BudgetCounter()].reserved += amount

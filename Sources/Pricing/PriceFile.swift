@@ -33,6 +33,11 @@ struct PriceFile: Decodable {
                 }
                 return value
             }
+            for (field, text) in [("input", entry.input), ("cached_input", entry.cached_input), ("cache_write", entry.cache_write), ("output", entry.output)] {
+                if let text, let fraction = text.split(separator: ".").dropFirst().first, fraction.count > 6 {
+                    throw PricingError.invalidFile(name, "\(entry.model).\(field) '\(text)' has more than six decimals (USD per 1M tokens); costs keep 12 places, exact only for six")
+                }
+            }
             guard let date = Self.parseDay(entry.effective_from) else {
                 throw PricingError.invalidFile(name, "\(entry.model).effective_from '\(entry.effective_from)' is not YYYY-MM-DD")
             }

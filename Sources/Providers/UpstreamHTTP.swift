@@ -29,7 +29,9 @@ public struct UpstreamHTTP: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(body)
         do {
-            return try await client.execute(request, timeout: requestDeadline, logger: logger)
+            // AsyncHTTPClient tags the logger it is given on every request; it only logs at debug
+            // and below, so below that it gets none.
+            return try await client.execute(request, timeout: requestDeadline, logger: logger.logLevel <= .debug ? logger : nil)
         } catch {
             throw Self.providerError(error, provider: provider)
         }

@@ -35,6 +35,17 @@ import Testing
         #expect(price.cost(for: usage).decimalString == expected)
     }
 
+    @Test(arguments: cases)
+    func theIntegerAndDecimalWaysAgree(price: ModelPrice, usage: TokenUsage, expected: String) {
+        #expect(price.hasExactRates)
+        // A seventh decimal forces the all-Decimal way; take it back out of the expectation.
+        let slow = ModelPrice(model: "m", provider: "p", input: price.input + Money("0.0000001")!, cachedInput: price.cachedInput,
+                              cacheWrite: price.cacheWrite, output: price.output, effectiveFrom: price.effectiveFrom)
+        #expect(!slow.hasExactRates)
+        let extra = Money(Decimal(usage.uncachedInput) * Decimal(string: "0.0000001")! / 1_000_000).rounded()
+        #expect(slow.cost(for: usage) == (price.cost(for: usage) + extra).rounded())
+    }
+
     @Test func sumsOfManyCostsStayExact() throws {
         let price = Self.price("0.15", cached: "0.075", output: "0.60")
         var total = Money.zero

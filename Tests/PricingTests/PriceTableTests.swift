@@ -38,6 +38,7 @@ import Testing
         (#"{"model": "m", "input": "1.5e3", "output": "1", "effective_from": "2025-01-01"}"#, "not a non-negative decimal"),
         (#"{"model": "m", "input": "1", "output": "1", "effective_from": "2025-13-01"}"#, "is not YYYY-MM-DD"),
         (#"{"model": "m", "input": 1.5, "output": "1", "effective_from": "2025-01-01"}"#, "not a price file"),
+        (#"{"model": "m", "input": "0.0000001", "output": "1", "effective_from": "2025-01-01"}"#, "more than six decimals"),
     ])
     func invalidFilesAreRefusedWithTheReason(entry: String, reason: String) throws {
         let directory = try Self.directory(with: ["bad.json": #"{"provider": "p", "source": "s", "models": [\#(entry)]}"#])

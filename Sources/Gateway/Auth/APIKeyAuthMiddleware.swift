@@ -26,17 +26,15 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
-        context.logger[metadataKey: LogKey.team] = .string(principal.team.id.uuidString)
-        context.logger[metadataKey: LogKey.key] = .string(principal.key.id.uuidString)
         return try await next(request, context)
     }
 }
 
-/// The token of an `Authorization: Bearer …` header.
+/// The token of an `Authorization: Bearer …` header (the scheme in any case).
 func bearerToken(_ request: Request) -> String? {
-    guard let header = request.headers[.authorization] else { return nil }
-    let parts = header.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-    let token = parts[1].trimmingCharacters(in: .whitespaces)
+    guard let header = request.headers[.authorization], header.utf8.count > 7 else { return nil }
+    let scheme = header.utf8.prefix(7)
+    guard scheme.elementsEqual("Bearer ".utf8) || String(decoding: scheme, as: UTF8.self).lowercased() == "bearer " else { return nil }
+    let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
     return token.isEmpty ? nil : token
 }

@@ -40,14 +40,13 @@ struct ProxyController {
         _ = try resolve(requested, for: principal)
         let hold = try await admit(
             principal, model: requested, inputBound: chat.inputTokenBound, maxOutput: chat.maxOutputTokens,
-            tokens: TokenEstimate.tokens(in: chat.promptText) + (chat.maxOutputTokens ?? 0))
+            tokens: principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText) + (chat.maxOutputTokens ?? 0))
         let call = ProxiedCall(
             requestID: context.requestID, principal: principal, task: task, requestedModel: requested,
             deployment: try deployment(for: hold), streamed: chat.isStreaming, downgradedFrom: hold.downgradedFrom,
             budgetPeriodStart: hold.periodStart, startedAt: budgets.clock())
-        var logger = context.logger
-        logger[metadataKey: LogKey.model] = .string(call.deployment.model)
-        logger[metadataKey: LogKey.provider] = .string(call.deployment.provider)
+        // Metadata goes on the log lines that need it: setting it on the logger costs every request.
+        let logger = context.logger
 
         if chat.isStreaming {
             return try await stream(chat, call: call, hold: hold, logger: logger)
@@ -88,7 +87,6 @@ struct ProxyController {
         }
         let meter = self.meter
         let wantsUsage = chat.clientWantsStreamUsage
-        let promptText = chat.promptText
         var headers = Self.headers(call, hold: hold)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -116,14 +114,17 @@ struct ProxyController {
 
             // Settle whatever happened: usage as reported, else estimated from what was streamed.
             let usage = watch.usage.map(UsageMeter.tokenUsage)
-                ?? TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks)
+                ?? TokenEstimate.usage(prompt: chat.promptText, completionTokens: watch.contentChunks)
             let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
             hold.settle(cost: cost, tokensUsed: usage.input + usage.output)
             meter.record(call, usage: usage, cost: cost, status: 200, estimated: watch.usage == nil)
 
             if let clientFailure { throw clientFailure }
             if let upstreamFailure {
-                logger.warning("upstream stream failed", metadata: [LogKey.error: "\(upstreamFailure.envelope.error.message)"])
+                logger.warning("upstream stream failed", metadata: [
+                    LogKey.error: "\(upstreamFailure.envelope.error.message)", LogKey.model: "\(call.deployment.model)",
+                    LogKey.provider: "\(call.deployment.provider)",
+                ])
                 try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(upstreamFailure.envelope))).wireBytes)
             }
             try await writer.finish(nil)
