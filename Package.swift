@@ -78,6 +78,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .executableTarget(
+            name: "tollgate-loadgen",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/LoadGenerator"
+        ),
         .target(
             name: "TollgateTestSupport",
             dependencies: [

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Measures what Tollgate adds on top of an upstream, in one run on this machine:
-#   1. latency at a fixed 1,000 requests/s, straight to the mock upstream and through Tollgate;
+#   1. latency at a fixed 1,000 requests/s, evenly spaced (tollgate-loadgen: latency counted from
+#      each request's scheduled start), straight to the mock upstream and through Tollgate;
 #   2. closed-loop throughput at 64 connections, the same two ways.
 # Metering is on (every request is priced and written to PostgreSQL); the script checks at the end
 # that the spend report counts every request it sent. Writes bench/RESULTS.md.
 #
-# Needs: a release build (built here if missing), PostgreSQL server binaries, wrk and hey
-# (apt-get install wrk hey). Not a test: it reports numbers and asserts nothing about speed.
+# Needs: release builds of tollgate and tollgate-loadgen (built here), PostgreSQL server binaries,
+# wrk (apt-get install wrk) and hey (warm-up only). Not a test: it reports numbers and asserts
+# nothing about speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,8 +17,10 @@ DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-64}
 
 for tool in wrk hey; do command -v $tool >/dev/null || { echo "install $tool (apt-get install wrk hey)"; exit 1; }; done
-[ -x .build/release/tollgate ] || swift build -c release
+swift build -c release --product tollgate
+swift build -c release --product tollgate-loadgen
 BIN=$ROOT/.build/release/tollgate
+LOADGEN=$ROOT/.build/release/tollgate-loadgen
 
 WORK=$(mktemp -d /tmp/tollgate-bench-XXXXXX)
 chmod 755 "$WORK"
@@ -52,20 +56,13 @@ wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer $KEY"
 LUA
 
-# hey: fixed rate = workers × per-worker QPS.
-WORKERS=20
-QPS=$((RATE / WORKERS))
-REQUESTS=$((RATE * DURATION))
-fixed_rate() {  # url -> "p50_ms p99_ms achieved_rps"
-    hey -n "$REQUESTS" -c "$WORKERS" -q "$QPS" -m POST -T application/json -H "authorization: Bearer $KEY" -D "$WORK/body.json" "$1" >"$WORK/hey.txt"
-    python3 - "$WORK/hey.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-p = dict(re.findall(r"(\d+)%% in ([\d.]+) secs".replace("%%", "%"), text))
-rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
-codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", text)
-bad = sum(int(n) for code, n in codes if code != "200")
-print(f"{float(p['50'])*1000:.3f} {float(p['99'])*1000:.3f} {float(rps):.0f} {bad}")
+fixed_rate() {  # url -> "p50_ms p99_ms achieved_rps failures"
+    "$LOADGEN" "$1" --rate "$RATE" --seconds "$DURATION" --body "$WORK/body.json" --header "authorization: Bearer $KEY" >"$WORK/load.txt"
+    python3 - "$WORK/load.txt" <<'PY'
+import sys
+fields = open(sys.argv[1]).read().split()
+values = dict(zip(fields[0::2], fields[1::2]))
+print(values["p50_ms"], values["p99_ms"], values["achieved_rps"], values["failures"])
 PY
 }
 closed_loop() {  # url -> "rps p50_ms p99_ms"
@@ -104,7 +101,7 @@ read -r CPRPS CP50 CP99 CPBAD < <(closed_loop "$PROXY")
 
 # Every request through Tollgate must be in the spend report (metering on, nothing lost).
 sleep 1
-SENT=$(( 2000 + REQUESTS ))
+SENT=$(( 2000 + RATE * DURATION ))
 METERED=$(admin GET "/admin/spend?team_id=$TEAM" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["requests"])')
 WRK_SENT=$(python3 -c "import re; print(re.search(r'(\d+) requests in', open('$WORK/wrk.txt').read()).group(1))")
 SENT=$(( SENT + WRK_SENT ))
@@ -120,9 +117,11 @@ PostgreSQL and the load generators all share those cores. Release build, meterin
 request is priced and written to PostgreSQL in batches. The upstream is \`tollgate mock-upstream\`
 (Hummingbird, deterministic answers); the request is a small \`gpt-4o-mini\` chat completion.
 
-## Added latency at a fixed $RATE requests/s (hey, $WORKERS workers, ${DURATION}s)
+## Added latency at a fixed $RATE requests/s (tollgate-loadgen, evenly spaced, ${DURATION}s)
 
-| path | p50 (ms) | p99 (ms) | achieved req/s | non-200 |
+Latency is counted from each request's scheduled start, so queueing is not hidden.
+
+| path | p50 (ms) | p99 (ms) | achieved req/s | failed |
 | --- | --- | --- | --- | --- |
 | mock directly | $D50 | $D99 | $DRPS | $DBAD |
 | through Tollgate | $P50 | $P99 | $PRPS | $PBAD |
