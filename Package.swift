@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "OpenAIWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .executableTarget(
@@ -102,6 +103,7 @@ let package = Package(
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
         .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "TollgateTestSupport"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "OpenAIWire"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -84,8 +84,10 @@ def gateway():
     mock = subprocess.Popen([str(BINARY), "mock-upstream", "--port", str(mock_port)],
                             stdout=mock_log.open("w"), stderr=subprocess.STDOUT)
     mock_url = f"http://127.0.0.1:{mock_port}/v1"
+    mock_root = mock_url.removesuffix("/v1")
     env = dict(os.environ, OPENAI_API_KEY="sk-e2e", OPENAI_BASE_URL=mock_url, DASHSCOPE_API_KEY="sk-e2e",
-               DASHSCOPE_BASE_URL=mock_url, TOLLGATE_ADMIN_KEY=ADMIN_KEY)
+               DASHSCOPE_BASE_URL=mock_url, ANTHROPIC_API_KEY="sk-ant-e2e", ANTHROPIC_BASE_URL=mock_root,
+               GEMINI_API_KEY="gemini-e2e", GEMINI_BASE_URL=mock_root, TOLLGATE_ADMIN_KEY=ADMIN_KEY)
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen(
         [str(BINARY), "serve", "--port", str(port), "--data-dir", str(workdir / "data"),

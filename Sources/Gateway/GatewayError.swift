@@ -110,6 +110,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         switch error.kind {
         case .timeout: status = .gatewayTimeout
         case .unreachable, .badResponse: status = .badGateway
+        case .unsupported: status = .badRequest
         case .upstreamStatus(let code):
             switch code {
             case 400, 404, 409, 413, 422, 429: status = .init(code: code)

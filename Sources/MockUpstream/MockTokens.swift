@@ -5,8 +5,9 @@ import OpenAIWire
 /// - a text is as many tokens as it has whitespace-separated words;
 /// - `prompt_tokens` is, over all messages, the words of the content plus one per message;
 /// - `cached_tokens` is the words of the system and developer messages (their "cached prefix");
-/// - the answer has `max_completion_tokens` / `max_tokens` tokens (12 when unset, at most 4096),
-///   of which half are `reasoning_tokens` for reasoning models (`o1`…`o4`, `gpt-5`, `…reasoning…`).
+/// - the answer has 12 tokens, or `max_completion_tokens` / `max_tokens` if that is fewer (then it
+///   stops for length), of which half are `reasoning_tokens` for reasoning models (`o1`…`o4`,
+///   `gpt-5`, `…reasoning…`).
 public enum MockTokens {
     public static func count(_ text: String) -> Int {
         text.split(whereSeparator: \.isWhitespace).count
@@ -27,13 +28,25 @@ public enum MockTokens {
                 cached += words
             }
         }
-        let completion = min(maxTokens ?? 12, 4096)
+        let completion = outputTokens(maxTokens)
         return Usage(
             promptTokens: prompt,
             completionTokens: completion,
             cachedTokens: cached,
             reasoningTokens: isReasoning(model) ? completion / 2 : 0
         )
+    }
+
+    /// The answer's length: 12 tokens, cut to `maxTokens`.
+    public static func outputTokens(_ maxTokens: Int?) -> Int {
+        min(maxTokens ?? naturalLength, naturalLength)
+    }
+
+    public static let naturalLength = 12
+
+    /// Whether an answer of `maxTokens` was cut short.
+    public static func stoppedForLength(_ maxTokens: Int?) -> Bool {
+        (maxTokens ?? naturalLength) < naturalLength
     }
 
     static func isReasoning(_ model: String) -> Bool {
@@ -44,7 +57,10 @@ public enum MockTokens {
 
     /// The answer's words: `tok1 tok2 …`, one per visible output token.
     public static func reply(_ usage: Usage) -> [String] {
-        let visible = max(usage.completionTokens - usage.reasoningTokens, 0)
-        return (0..<visible).map { "tok\($0 + 1)" }
+        words(max(usage.completionTokens - usage.reasoningTokens, 0))
+    }
+
+    public static func words(_ count: Int) -> [String] {
+        (0..<count).map { "tok\($0 + 1)" }
     }
 }

@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 import OpenAIWire
 
-/// A real HTTP server that speaks the OpenAI wire format with deterministic answers (see
-/// `MockTokens` and `MockBehaviour`), for tests, demos and benchmarks without a network.
+/// A real HTTP server that speaks the OpenAI, Anthropic and Gemini wire formats with deterministic
+/// answers (see `MockTokens` and `MockBehaviour`), for tests, demos and benchmarks without a network.
 ///
 /// ```swift
 /// let app = MockUpstream.application(port: 0, stats: stats) { port in print(port) }
@@ -31,6 +31,8 @@ public enum MockUpstream {
             return HTTPResponse.Status.noContent
         }
         OpenAIMockRoutes(stats: stats).add(to: router)
+        AnthropicMockRoutes(stats: stats).add(to: router)
+        GeminiMockRoutes(stats: stats).add(to: router)
         return router
     }
 

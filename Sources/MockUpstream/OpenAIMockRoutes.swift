@@ -44,8 +44,10 @@ final class OpenAIMockRoutes: Sendable {
         let usage = MockTokens.usage(model: model, messages: messages, maxTokens: maxTokens)
         let id = "chatcmpl-mock-\(nextID())"
         let created = Int64(Date().timeIntervalSince1970)
-        let finish: JSONValue = maxTokens == nil ? "stop" : "length"
         let words = MockTokens.reply(usage)
+        // With tools (and tool_choice not "none"), the answer calls the first one.
+        let toolName = json["tools"]?[0]?["function"]?["name"]?.stringValue.flatMap { json["tool_choice"]?.stringValue == "none" ? nil : $0 }
+        let finish: JSONValue = toolName != nil ? "tool_calls" : MockTokens.stoppedForLength(maxTokens) ? "length" : "stop"
 
         if json["stream"]?.boolValue == true {
             let includeUsage = json["stream_options"]?["include_usage"]?.boolValue == true && behaviour.sendsUsage
@@ -62,6 +64,13 @@ final class OpenAIMockRoutes: Sendable {
             for (index, word) in words.enumerated() {
                 events.append(chunk(["content": .string(index == 0 ? word : " " + word)]))
             }
+            if let toolName {
+                events.append(chunk(["tool_calls": [["index": 0, "id": .string("call_mock_\(id)"), "type": "function",
+                                                     "function": ["name": .string(toolName), "arguments": ""]]]]))
+                for piece in ["{\"location\":", "\"Paris\"}"] {
+                    events.append(chunk(["tool_calls": [["index": 0, "function": ["arguments": .string(piece)]]]]))
+                }
+            }
             events.append(chunk(.object([:]), finish: finish))
             if includeUsage {
                 events.append(.object([
@@ -69,34 +78,20 @@ final class OpenAIMockRoutes: Sendable {
                     "choices": [], "usage": usage.json,
                 ]))
             }
-            let cut = behaviour.cutsStream
-            let sent = cut ? Array(events.prefix(max(events.count / 2, 1))) : events
-            let buffers = try sent.map { try SSEEvent(data: String(buffer: WireCoding.encode($0))).wireBytes }
-                + (cut ? [] : [SSEEvent.done.wireBytes])
-            var headers = HTTPFields()
-            headers[.contentType] = "text/event-stream"
-            headers[.cacheControl] = "no-cache"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for buffer in buffers {
-                    try await writer.write(buffer)
-                }
-                try await writer.finish(nil)
-            })
+            return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream)
         }
 
         var message: [String: JSONValue] = ["role": "assistant", "content": .string(words.joined(separator: " "))]
-        if let tools = json["tools"]?.arrayValue, let first = tools.first?["function"]?["name"]?.stringValue,
-           json["tool_choice"]?.stringValue != "none" {
+        if let toolName {
             message["content"] = .null
             message["tool_calls"] = [[
                 "id": .string("call_mock_\(id)"), "type": "function",
-                "function": ["name": .string(first), "arguments": "{\"location\":\"Paris\"}"],
+                "function": ["name": .string(toolName), "arguments": "{\"location\":\"Paris\"}"],
             ]]
         }
         var answer: [String: JSONValue] = [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
-            "choices": [["index": 0, "message": .object(message), "logprobs": .null,
-                         "finish_reason": message["tool_calls"] == nil ? finish : "tool_calls"]],
+            "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]],
             "system_fingerprint": "fp_mock",
         ]
         if behaviour.sendsUsage { answer["usage"] = usage.json }

@@ -2,6 +2,10 @@
 public enum ProviderKind: String, Sendable, Codable, CaseIterable {
     /// OpenAI's Chat Completions API, spoken by OpenAI, Qwen (DashScope), DeepSeek, vLLM, Ollama, …
     case openAICompatible = "openai-compatible"
+    /// Anthropic's Messages API.
+    case anthropic
+    /// Google's Gemini API.
+    case gemini
 }
 
 /// Where one public model name is served: which provider, at which address, under which name.

@@ -9,6 +9,8 @@ public struct ProviderError: Error, Sendable {
         case unreachable
         case timeout
         case badResponse
+        /// The request cannot be put in the provider's terms; it was never sent.
+        case unsupported
     }
 
     public let kind: Kind

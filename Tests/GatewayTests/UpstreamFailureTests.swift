@@ -71,8 +71,9 @@ import TollgateTestSupport
             let row = try #require(try await gateway.usageRows().first)
             #expect(row.estimated)
             #expect(row.streamed)
-            // Seven events of fourteen arrived: the role chunk and six words; the prompt is 19 bytes.
-            #expect(row.output == 6)
+            // The mock cuts after half its events: of sixteen (role, 12 words, finish, the usage that
+            // Tollgate asks for, [DONE]) eight arrive, the role chunk and seven words; the prompt is 19 bytes.
+            #expect(row.output == 7)
             #expect(row.uncachedInput == 5)
         }
     }

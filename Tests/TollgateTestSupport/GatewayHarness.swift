@@ -10,7 +10,7 @@ import OpenAIWire
 import PostgresNIO
 
 /// A running gateway for one test: its own database, a mock upstream behind the built-in
-/// `openai` and `qwen` providers and a `mock` provider, and helpers to call it.
+/// `openai`, `qwen`, `anthropic` and `gemini` providers and the `mock…` providers, and helpers.
 public struct GatewayHarness: Sendable {
     public let client: any TestClientProtocol
     public let adminKey: String
@@ -39,11 +39,22 @@ public struct GatewayHarness: Sendable {
         try await withMockUpstream { baseURL, stats in
             let database = try await TestPostgres.makeDatabase()
             let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).yaml").path
+            let root = String(baseURL.dropLast(3))
             let yaml = """
                 providers:
                   - name: mock
                     base_url: \(baseURL)
                     models: [\(mockModels.joined(separator: ", "))]
+                  - name: mock-anthropic
+                    kind: anthropic
+                    base_url: \(root)
+                    api_key_env: ANTHROPIC_API_KEY
+                    models: [claude-mock-error-529, claude-mock-error-429, claude-mock-stream-cut]
+                  - name: mock-gemini
+                    kind: gemini
+                    base_url: \(root)
+                    api_key_env: GEMINI_API_KEY
+                    models: [gemini-mock-error-429, gemini-mock-error-400]
                 """
             try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: configFile) }
@@ -51,6 +62,8 @@ public struct GatewayHarness: Sendable {
             var settings = GatewayConfiguration(environment: [
                 "OPENAI_API_KEY": "sk-mock", "OPENAI_BASE_URL": baseURL,
                 "DASHSCOPE_API_KEY": "sk-mock", "DASHSCOPE_BASE_URL": baseURL,
+                "ANTHROPIC_API_KEY": "sk-ant-mock", "ANTHROPIC_BASE_URL": root,
+                "GEMINI_API_KEY": "gemini-mock", "GEMINI_BASE_URL": root,
             ])
             settings.port = 0
             settings.pricingDirectory = TestPostgres.pricingDirectory

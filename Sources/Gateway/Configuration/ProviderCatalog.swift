@@ -17,6 +17,8 @@ public struct ProviderCatalog: Sendable {
         var keyVariable: String
         var baseURLVariable: String
         var defaultBaseURL: String
+        /// Public model name → the name the provider's API knows, where they differ.
+        var upstreamNames: [String: String] = [:]
     }
 
     static let builtIns = [
@@ -24,6 +26,14 @@ public struct ProviderCatalog: Sendable {
                 baseURLVariable: "OPENAI_BASE_URL", defaultBaseURL: "https://api.openai.com/v1"),
         BuiltIn(name: "qwen", kind: .openAICompatible, keyVariable: "DASHSCOPE_API_KEY",
                 baseURLVariable: "DASHSCOPE_BASE_URL", defaultBaseURL: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"),
+        BuiltIn(name: "anthropic", kind: .anthropic, keyVariable: "ANTHROPIC_API_KEY",
+                baseURLVariable: "ANTHROPIC_BASE_URL", defaultBaseURL: "https://api.anthropic.com",
+                upstreamNames: [
+                    "claude-opus-4-1": "claude-opus-4-1", "claude-opus-4": "claude-opus-4-0", "claude-sonnet-4": "claude-sonnet-4-0",
+                    "claude-3-7-sonnet": "claude-3-7-sonnet-latest", "claude-3-5-haiku": "claude-3-5-haiku-latest",
+                ]),
+        BuiltIn(name: "gemini", kind: .gemini, keyVariable: "GEMINI_API_KEY",
+                baseURLVariable: "GEMINI_BASE_URL", defaultBaseURL: "https://generativelanguage.googleapis.com"),
     ]
 
     public init(deployments: [Deployment]) {
@@ -41,7 +51,9 @@ public struct ProviderCatalog: Sendable {
             }
             let baseURL = environment[builtIn.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 } ?? builtIn.defaultBaseURL
             for model in models {
-                deployments[model] = Deployment(model: model, provider: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key)
+                deployments[model] = Deployment(
+                    model: model, provider: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key,
+                    upstreamModel: builtIn.upstreamNames[model])
             }
         }
         if let configFile {

@@ -226,7 +226,7 @@ struct ProxyController {
     func recordFailure(_ error: ProviderError, call: ProxiedCall) {
         let status: Int
         switch error.kind {
-        case .unreachable: return
+        case .unreachable, .unsupported: return
         case .upstreamStatus(let code): status = code
         case .timeout: status = 504
         case .badResponse: status = 502

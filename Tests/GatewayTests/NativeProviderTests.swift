@@ -1,0 +1,171 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import OpenAIWire
+import Testing
+import TollgateTestSupport
+
+/// Claude and Gemini through the same `/v1/chat/completions`, against the mock speaking their
+/// native wire formats; usage lands in the right buckets, each priced at its own rate.
+@Suite struct NativeProviderTests {
+    static let system: JSONValue = ["role": "system", "content": "be brief please"]
+    static let user: JSONValue = ["role": "user", "content": "hello there"]
+    static let weatherTool: JSONValue = ["type": "function", "function": [
+        "name": "get_weather", "parameters": ["type": "object", "properties": ["location": ["type": "string"]]],
+    ]]
+
+    @Test func claudeAnswersAndIsPricedByBucket() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "claude-sonnet-4", "messages": [Self.system, Self.user]])
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let body = try response.json()
+            #expect(body["model"] == "claude-sonnet-4")
+            #expect(body["object"] == "chat.completion")
+            #expect(body["choices"]?[0]?["message"]?["content"]?.stringValue?.hasPrefix("tok1 tok2") == true)
+            #expect(body["choices"]?[0]?["finish_reason"] == "stop")
+            // The mock got Anthropic's request: the API's model name, max_tokens, the system prompt.
+            #expect(gateway.mock.lastBody?["model"] == "claude-sonnet-4-0")
+            #expect(gateway.mock.lastBody?["max_tokens"] == 4096)
+            #expect(gateway.mock.lastBody?["system"] == [["type": "text", "text": "be brief please"]])
+            // System words are cache reads (3); the user turn is 2 words + 1: 3 uncached; 12 out.
+            #expect(body["usage"]?["prompt_tokens"] == 6)
+            #expect(body["usage"]?["prompt_tokens_details"]?["cached_tokens"] == 3)
+            // (3 × 3.00 + 3 × 0.30 + 12 × 15.00) / 1M
+            #expect(String(buffer: response.body).contains("\"cost\":0.0001899"))
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.provider == "anthropic")
+            #expect((row.uncachedInput, row.cacheRead, row.cacheWrite, row.output) == (3, 3, 0, 12))
+            #expect(row.cost == "0.000189900000")
+        }
+    }
+
+    @Test func claudeCacheWritesArePricedAtTheWriteRate() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "claude-sonnet-4", "messages": [Self.system, ["role": "user", "content": [
+                ["type": "text", "text": "long shared context", "cache_control": ["type": "ephemeral"]],
+                ["type": "text", "text": "question"],
+            ]]]])
+            #expect(response.status == .ok)
+            #expect(try response.json()["usage"]?["prompt_tokens_details"]?["cache_write_tokens"] == 3)
+            let row = try #require(try await gateway.usageRows().first)
+            #expect((row.uncachedInput, row.cacheRead, row.cacheWrite, row.output) == (2, 3, 3, 12))
+            // (2 × 3.00 + 3 × 0.30 + 3 × 3.75 + 12 × 15.00) / 1M
+            #expect(row.cost == "0.000198150000")
+        }
+    }
+
+    @Test func claudeStreamsToolCalls() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, [
+                "model": "claude-3-5-haiku", "stream": true, "max_tokens": 4, "stream_options": ["include_usage": true],
+                "messages": [Self.user], "tools": [Self.weatherTool],
+            ])
+            #expect(response.status == .ok)
+            let chunks = try ProxyTests.events(response.body)
+            #expect(chunks.last == "[DONE]")
+            let parsed = chunks.dropLast().compactMap { try? JSONParser.parse($0) }
+            let text = parsed.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+            #expect(text == "tok1 tok2 tok3 tok4")
+            let toolDeltas = parsed.compactMap { $0["choices"]?[0]?["delta"]?["tool_calls"]?[0] }
+            #expect(toolDeltas.first?["function"]?["name"] == "get_weather")
+            #expect(toolDeltas.compactMap { $0["function"]?["arguments"]?.stringValue }.joined() == #"{"location": "Paris"}"#)
+            #expect(parsed.contains { $0["choices"]?[0]?["finish_reason"] == "tool_calls" })
+            let usage = try #require(parsed.last?["usage"])
+            #expect(usage["completion_tokens"] == 4)
+            // claude-3-5-haiku: (3 × 0.80 + 4 × 4.00) / 1M
+            #expect(chunks[chunks.count - 2].contains("\"cost\":0.0000184"))
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.streamed && !row.estimated && row.provider == "anthropic")
+        }
+    }
+
+    @Test func geminiAnswersWithThinkingAndCachedTokens() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "gemini-2.5-pro", "messages": [Self.system, Self.user]])
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let body = try response.json()
+            #expect(body["model"] == "gemini-2.5-pro")
+            #expect(body["choices"]?[0]?["message"]?["content"]?.stringValue?.hasPrefix("tok1") == true)
+            #expect(gateway.mock.lastBody?["systemInstruction"] == ["parts": [["text": "be brief please"]]])
+            #expect(body["usage"]?["completion_tokens_details"]?["reasoning_tokens"] == 6)
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.provider == "gemini")
+            // prompt 6 of which 3 cached; 12 visible + 6 thinking tokens out.
+            #expect((row.uncachedInput, row.cacheRead, row.output, row.reasoning) == (3, 3, 18, 6))
+            // (3 × 1.25 + 3 × 0.125 + 18 × 10.00) / 1M
+            #expect(row.cost == "0.000184125000")
+        }
+    }
+
+    @Test func geminiStreamsToolCalls() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, [
+                "model": "gemini-2.5-flash", "stream": true, "messages": [Self.user], "tools": [Self.weatherTool],
+            ])
+            #expect(response.status == .ok)
+            let chunks = try ProxyTests.events(response.body)
+            #expect(chunks.last == "[DONE]")
+            let parsed = chunks.dropLast().compactMap { try? JSONParser.parse($0) }
+            #expect(parsed.allSatisfy { $0["choices"]?[0] != nil })  // no usage chunk: the client did not ask
+            #expect(parsed.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined() == (1...12).map { "tok\($0)" }.joined(separator: " "))
+            #expect(parsed.contains { $0["choices"]?[0]?["delta"]?["tool_calls"]?[0]?["function"]?["arguments"] == #"{"location":"Paris"}"# })
+            #expect(parsed.contains { $0["choices"]?[0]?["finish_reason"] == "tool_calls" })
+            let row = try #require(try await gateway.usageRows().first)
+            #expect((row.uncachedInput, row.output) == (3, 12))
+            #expect(row.cost == "0.000030900000")  // (3 × 0.30 + 12 × 2.50) / 1M
+        }
+    }
+
+    @Test func aBlockedGeminiPromptIsAContentFilterFinish() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "gemini-2.5-flash", "messages": [["role": "user", "content": "[block] this"]]])
+            #expect(response.status == .ok)
+            #expect(try response.json()["choices"]?[0]?["finish_reason"] == "content_filter")
+        }
+    }
+
+    @Test(arguments: [
+        ("claude-mock-error-529", HTTPResponse.Status.serviceUnavailable, "overloaded_error", "7" as String?),
+        ("claude-mock-error-429", .tooManyRequests, "rate_limit_error", "7"),
+        ("gemini-mock-error-429", .tooManyRequests, "RESOURCE_EXHAUSTED", "7"),
+        ("gemini-mock-error-400", .badRequest, "INVALID_ARGUMENT", nil),
+    ])
+    func providerErrorsMapToTheEnvelope(model: String, status: HTTPResponse.Status, code: String, retryAfter: String?) async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            for stream in [false, true] {
+                let response = try await gateway.chat(key: key, ["model": .string(model), "stream": .bool(stream), "messages": [Self.user]])
+                #expect(response.status == status)
+                #expect(try response.errorBody()["code"]?.stringValue == code)
+                #expect(response.headers[.retryAfter] == retryAfter)
+            }
+        }
+    }
+
+    @Test func aCutClaudeStreamIsMeteredFromAnEstimate() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "claude-mock-stream-cut", "stream": true, "messages": [Self.user]])
+            #expect(response.status == .ok)
+            #expect(!String(buffer: response.body).contains("[DONE]"))
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.estimated && row.output > 0)
+        }
+    }
+
+    @Test func embeddingsOnAChatOnlyProviderAreRefused() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key, body: #"{"model": "claude-sonnet-4", "input": "x"}"#)
+            #expect(response.status == .badRequest)
+            #expect(try response.errorBody()["code"] == "unsupported_for_provider")
+            #expect(gateway.mock.total == 0)
+        }
+    }
+}
