@@ -57,14 +57,19 @@ public final class UsageRecorder: Sendable {
         try await writing.withLock { try await writeQueued() }
     }
 
+    /// Writes the events queued when it starts, in batches of `maxBatch`; events recorded while it
+    /// writes wait for the next flush, so a steady stream of requests cannot turn the writer into a
+    /// stream of tiny batches.
     private func writeQueued() async throws {
-        while true {
+        var remaining = pendingCount
+        while remaining > 0 {
             let batch = state.withLock { state -> [UsageEvent] in
-                let batch = Array(state.pending.prefix(maxBatch))
+                let batch = Array(state.pending.prefix(min(maxBatch, remaining)))
                 state.pending.removeFirst(batch.count)
                 return batch
             }
             guard !batch.isEmpty else { return }
+            remaining -= batch.count
             do {
                 try await store.insert(batch)
             } catch {

@@ -46,6 +46,17 @@ func event(_ id: String) -> UsageEvent {
         #expect(recorder.pendingCount == 0)
     }
 
+    @Test func aFlushWritesWhatWasQueuedAndLeavesLaterEventsForTheNext() async throws {
+        let store = SlowStore()
+        let recorder = UsageRecorder(store: store, maxBatch: 2, logger: logger)
+        for index in 0..<3 { recorder.record(event("first\(index)")) }
+        // Events arriving during the write wait for the next flush instead of extending this one.
+        store.onInsert = { recorder.record(event("late\(UUID())")) }
+        try await recorder.flush()
+        #expect(store.batches.withLock { $0 } == [2, 1])
+        #expect(recorder.pendingCount == 2)
+    }
+
     @Test func aFailedWriteKeepsTheEventsForTheNextTry() async throws {
         let store = MemoryUsageStore()
         store.failuresLeft.withLock { $0 = 1 }
@@ -68,5 +79,17 @@ func event(_ id: String) -> UsageEvent {
         await running
         #expect(store.rows.withLock { $0.count } == 50)
         #expect(recorder.pendingCount == 0)
+    }
+}
+
+/// A store that records a new event from inside each insert, as requests arriving during a write do.
+final class SlowStore: UsageStore, @unchecked Sendable {
+    let batches = Mutex<[Int]>([])
+    var onInsert: @Sendable () -> Void = {}
+
+    func insert(_ events: [UsageEvent]) async throws -> Int {
+        batches.withLock { $0.append(events.count) }
+        onInsert()
+        return events.count
     }
 }

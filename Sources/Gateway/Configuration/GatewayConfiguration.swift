@@ -43,5 +43,8 @@ public struct GatewayConfiguration: Sendable {
         if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
         if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
         if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
+        if let milliseconds = environment["TOLLGATE_USAGE_FLUSH_MS"].flatMap(Int64.init), milliseconds > 0 {
+            self.usageFlushInterval = .milliseconds(milliseconds)
+        }
     }
 }
