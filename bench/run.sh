@@ -3,6 +3,8 @@
 #   1. latency at a fixed 1,000 requests/s, evenly spaced (tollgate-loadgen: latency counted from
 #      each request's scheduled start), straight to the mock upstream and through Tollgate;
 #   2. closed-loop throughput at 64 connections, the same two ways.
+#   3. when nginx is installed, the fixed-rate latency again with nginx as the upstream: it answers
+#      a canned completion for almost no CPU, which isolates what Tollgate itself adds.
 # Metering is on (every request is priced and written to PostgreSQL); the script checks at the end
 # that the spend report counts every request it sent. Writes bench/RESULTS.md.
 #
@@ -27,9 +29,12 @@ chmod 755 "$WORK"
 MOCK_PORT=${MOCK_PORT:-19090}
 PORT=${PORT:-18080}
 ADMIN_KEY="tgadmin-bench-$RANDOM$RANDOM"
+NGINX_PORT=${NGINX_PORT:-19292}
+PORT2=${PORT2:-18282}
 cleanup() {
-    kill "${GATEWAY_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
-    wait "${GATEWAY_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
+    kill "${GATEWAY_PID:-}" "${GATEWAY2_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
+    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+    wait "${GATEWAY_PID:-}" "${GATEWAY2_PID:-}" "${MOCK_PID:-}" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -106,6 +111,66 @@ METERED=$(admin GET "/admin/spend?team_id=$TEAM" | python3 -c 'import json,sys; 
 WRK_SENT=$(python3 -c "import re; print(re.search(r'(\d+) requests in', open('$WORK/wrk.txt').read()).group(1))")
 SENT=$(( SENT + WRK_SENT ))
 
+NGINX_SECTION=""
+if command -v nginx >/dev/null; then
+    echo "fixed rate with nginx as the upstream"
+    mkdir -p "$WORK/nginx"
+    cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $WORK/nginx;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            default_type application/json;
+            return 200 '{"id":"chatcmpl-nginx","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"A gateway meters every call."},"finish_reason":"stop"}],"usage":{"prompt_tokens":30,"completion_tokens":7,"total_tokens":37}}';
+        }
+    }
+}
+NGINX
+    nginx -p "$WORK/nginx" -c "$WORK/nginx.conf"
+    cat >"$WORK/nginx.yaml" <<YAML
+providers:
+  - name: nginx
+    base_url: http://127.0.0.1:$NGINX_PORT/v1
+    models: [gpt-4o-mini]
+YAML
+    (cd "$WORK" && LOG_LEVEL=warning TOLLGATE_ADMIN_KEY=$ADMIN_KEY \
+        exec "$BIN" serve --port "$PORT2" --data-dir "$WORK/data2" --config "$WORK/nginx.yaml" \
+        --pricing-dir "$ROOT/pricing" --migrations-dir "$ROOT/migrations") >"$WORK/gateway2.log" 2>&1 &
+    GATEWAY2_PID=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT2/health" >/dev/null && break; sleep 0.2; done
+    admin2() { curl -sf -X "$1" "http://127.0.0.1:$PORT2$2" -H "authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' ${3:+-d "$3"}; }
+    TEAM2=$(admin2 POST /admin/teams '{"name": "bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    KEY2=$(admin2 POST /admin/keys "{\"team_id\": \"$TEAM2\", \"name\": \"bench\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+    NGINX_DIRECT="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
+    NGINX_PROXY="http://127.0.0.1:$PORT2/v1/chat/completions"
+    KEY_SAVED=$KEY; KEY=$KEY2
+    "$LOADGEN" "$NGINX_PROXY" --rate "$RATE" --seconds 2 --body "$WORK/body.json" --header "authorization: Bearer $KEY" >/dev/null
+    read -r N50 N99 NRPS NBAD < <(fixed_rate "$NGINX_DIRECT")
+    read -r G50 G99 GRPS GBAD < <(fixed_rate "$NGINX_PROXY")
+    KEY=$KEY_SAVED
+    NADDED50=$(python3 -c "print(f'{$G50 - $N50:.3f}')")
+    NADDED99=$(python3 -c "print(f'{$G99 - $N99:.3f}')")
+    NGINX_SECTION="
+## Added latency with nginx as the upstream (fixed $RATE requests/s, ${DURATION}s)
+
+nginx answers a canned completion for almost no CPU, so more of the two cores is left for
+Tollgate: this isolates what Tollgate itself adds (the setup of the reference numbers in the issue).
+
+| path | p50 (ms) | p99 (ms) | achieved req/s | failed |
+| --- | --- | --- | --- | --- |
+| nginx directly | $N50 | $N99 | $NRPS | $NBAD |
+| through Tollgate | $G50 | $G99 | $GRPS | $GBAD |
+| **added by Tollgate** | **$NADDED50** | **$NADDED99** | | |
+"
+fi
+
 ADDED50=$(python3 -c "print(f'{$P50 - $D50:.3f}')")
 ADDED99=$(python3 -c "print(f'{$P99 - $D99:.3f}')")
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
@@ -137,7 +202,7 @@ Target: added p99 under 2 ms.
 | through Tollgate | $CPRPS | $CP50 | $CP99 | $CPBAD |
 
 Target: at least 3,000 requests/s through Tollgate.
-
+$NGINX_SECTION
 ## Metering
 
 Requests completed through Tollgate: $SENT (wrk stops with up to $CONNECTIONS requests still in

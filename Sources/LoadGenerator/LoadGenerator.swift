@@ -17,6 +17,8 @@ enum LoadGenerator {
         var bodyFile = ""
         var headers: [(String, String)] = []
         var connections = 64
+        /// Where to write each request's start offset and latency (ms), one pair a line.
+        var samples: String?
     }
 
     static func parse(_ arguments: [String]) -> Options? {
@@ -28,6 +30,7 @@ enum LoadGenerator {
             case "--seconds": options.seconds = iterator.next().flatMap(Int.init) ?? 0
             case "--body": options.bodyFile = iterator.next() ?? ""
             case "--connections": options.connections = iterator.next().flatMap(Int.init) ?? 0
+            case "--samples": options.samples = iterator.next()
             case "--header":
                 guard let header = iterator.next(), let colon = header.firstIndex(of: ":") else { return nil }
                 options.headers.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
@@ -39,6 +42,9 @@ enum LoadGenerator {
     }
 
     static func main() async throws {
+        // The generator shares the machine with what it measures: run its tasks on NIO's threads
+        // instead of a second thread pool.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
             FileHandle.standardError.write(Data("usage: tollgate-loadgen URL --rate N --seconds N --body FILE [--header 'name: value']… [--connections N]\n".utf8))
             exit(2)
@@ -52,7 +58,7 @@ enum LoadGenerator {
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(options.rate))
         let clock = ContinuousClock()
         let start = clock.now + .milliseconds(100)
-        let results = try await withThrowingTaskGroup(of: (Duration, Bool).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Duration, Bool, Duration).self) { group in
             for index in 0..<total {
                 let scheduled = start + interval * index
                 try await clock.sleep(until: scheduled)
@@ -65,19 +71,26 @@ enum LoadGenerator {
                     do {
                         let response = try await client.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 16 << 20)
-                        return (clock.now - scheduled, response.status.code == 200)
+                        return (clock.now - scheduled, response.status.code == 200, scheduled - start)
                     } catch {
-                        return (clock.now - scheduled, false)
+                        return (clock.now - scheduled, false, scheduled - start)
                     }
                 }
             }
-            var results: [(Duration, Bool)] = []
+            var results: [(Duration, Bool, Duration)] = []
             for try await result in group { results.append(result) }
             return results
         }
         let elapsed = clock.now - start
         try await client.shutdown()
 
+        func ms(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        if let path = options.samples {
+            let lines = results.sorted { $0.2 < $1.2 }.map { String(format: "%.3f %.3f", ms($0.2), ms($0.0)) }
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         let latencies = results.map { Double($0.0.components.attoseconds) / 1e15 + Double($0.0.components.seconds) * 1000 }.sorted()
         func percentile(_ p: Double) -> Double { latencies[min(Int(Double(latencies.count) * p / 100), latencies.count - 1)] }
         let failures = results.filter { !$0.1 }.count
