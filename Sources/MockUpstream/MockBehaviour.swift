@@ -8,6 +8,7 @@
 /// | `slow` | waits 200 ms before answering |
 /// | `no-usage` | sends no usage, streamed or not |
 /// | `stream-cut` | stops a stream after half its chunks, with no usage and no `[DONE]` |
+/// | `drip` | streams one event every 100 ms (for clients that hang up mid-stream) |
 /// | `invalid-json` | answers 200 with a body that is not JSON |
 /// | anything else | answers normally |
 public struct MockBehaviour: Sendable, Equatable {
@@ -17,6 +18,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var sendsUsage: Bool
     public var cutsStream: Bool
     public var invalidJSON: Bool
+    public var drips: Bool
 
     public init(model: String) {
         let name = model.lowercased()
@@ -30,5 +32,6 @@ public struct MockBehaviour: Sendable, Equatable {
         sendsUsage = !name.contains("no-usage")
         cutsStream = name.contains("stream-cut")
         invalidJSON = name.contains("invalid-json")
+        drips = name.contains("drip")
     }
 }

@@ -78,7 +78,8 @@ final class OpenAIMockRoutes: Sendable {
                     "choices": [], "usage": usage.json,
                 ]))
             }
-            return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream)
+            return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream,
+                                pause: behaviour.drips ? .milliseconds(100) : nil)
         }
 
         var message: [String: JSONValue] = ["role": "assistant", "content": .string(words.joined(separator: " "))]

@@ -78,6 +78,33 @@ import TollgateTestSupport
         }
     }
 
+    @Test func aClientHangingUpMidStreamIsMeteredFromWhatWasStreamed() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            try await gateway.hangUpAfterFirstChunk(key: key, body: [
+                "model": "mock-drip", "stream": true, "messages": [["role": "user", "content": "hello there friend"]],
+            ])
+            let row = try #require(try await gateway.waitForUsageRows(count: 1).first)
+            #expect(row.streamed && row.estimated)
+            #expect(row.output < 12)  // the answer was not streamed to its end
+            #expect(row.uncachedInput == 5)
+        }
+    }
+
+    @Test func aFailedRequestReleasesItsBudgetReservation() async throws {
+        try await GatewayHarness.run(configure: { $0.environment["OPENAI_BASE_URL"] = "http://127.0.0.1:1/v1" }) { gateway in
+            let team = try await gateway.createTeam("reserved", budget: 1)
+            let (_, key) = try await gateway.createKey(team: team)
+            let response = try await gateway.chat(key: key, ["model": "gpt-4o", "messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .badGateway)
+            let stream = try await gateway.chat(key: key, ["model": "gpt-4o", "stream": true, "messages": [["role": "user", "content": "hi"]]])
+            #expect(stream.status == .badGateway)
+            let budget = try await gateway.send(.get, "/v1/budget", bearer: key).json()
+            #expect(budget["team"]?["reserved_usd"] == 0)
+            #expect(budget["team"]?["spent_usd"] == 0)
+        }
+    }
+
     @Test func anUpstreamWithoutUsageIsMeteredFromAnEstimate() async throws {
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()

@@ -26,7 +26,7 @@ public struct GatewayHarness: Sendable {
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
         "mock-ok", "mock-hang", "mock-error-500", "mock-error-429", "mock-error-400", "mock-error-401",
-        "mock-no-usage", "mock-stream-cut", "mock-invalid-json",
+        "mock-no-usage", "mock-stream-cut", "mock-invalid-json", "mock-drip",
     ]
 
     public static let adminKey = "tgadmin-test-key"
@@ -173,6 +173,37 @@ public struct GatewayHarness: Sendable {
             try? await http.shutdown()
             throw error
         }
+    }
+
+    /// Starts a streamed chat, reads its first bytes, then hangs up.
+    public func hangUpAfterFirstChunk(key: String, body: JSONValue) async throws {
+        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(key)")
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(body.jsonBytes)
+            let response = try await http.execute(request, timeout: .seconds(30))
+            var iterator = response.body.makeAsyncIterator()
+            _ = try await iterator.next()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        // Shutting the client down closes the connection with the stream unfinished.
+        try await http.shutdown()
+    }
+
+    /// Waits (up to ten seconds) until `count` usage rows are written, and returns them.
+    public func waitForUsageRows(count: Int) async throws -> [UsageRow] {
+        for _ in 0..<200 {
+            let rows = try await usageRows()
+            if rows.count >= count { return rows }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("fewer than \(count) usage rows were written")
     }
 
     /// Waits (up to ten seconds) until the mock's webhook has received `count` posts, and returns them.
