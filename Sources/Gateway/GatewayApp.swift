@@ -29,7 +29,7 @@ public enum GatewayApp {
         services extra: [any Service] = [], logger: Logger
     ) throws -> Built {
         let prices = try PriceTable.load(directory: configuration.pricingDirectory)
-        let configFile = try configuration.configFile ?? Self.defaultConfigFile()
+        let configFile = configuration.configFile ?? Self.defaultConfigFile()
         let catalog = try ProviderCatalog(prices: prices, environment: configuration.environment, configFile: configFile)
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
         _ = try migrations.files()
@@ -93,7 +93,7 @@ public enum GatewayApp {
     }
 
     /// `./tollgate.yaml` when it exists.
-    static func defaultConfigFile() throws -> String? {
+    static func defaultConfigFile() -> String? {
         FileManager.default.fileExists(atPath: "tollgate.yaml") ? "tollgate.yaml" : nil
     }
 }

@@ -4,7 +4,7 @@ import MockUpstream
 
 struct MockUpstreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mock-upstream", abstract: "Run a mock OpenAI-compatible upstream with deterministic answers.")
+        commandName: "mock-upstream", abstract: "Run a mock upstream speaking the OpenAI, Anthropic and Gemini APIs, with deterministic answers.")
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks one and prints it).") var port = 9090
 
