@@ -229,3 +229,29 @@ final class Clock: Sendable {
         set { value.withLock { $0 = newValue } }
     }
 }
+
+@Suite struct ReplicaBudgetTests {
+    @Test func aReplicaSeesWhatAnotherSpentAndStopsAtTheLimit() async throws {
+        try await GatewayHarness.runReplicas(count: 2, configure: { $0.budgetRefreshInterval = .milliseconds(50) }) { replicas in
+            let (a, b) = (replicas[0], replicas[1])
+            // Room for exactly one request at its upper estimate (0.00001005) besides what A spends.
+            let team = try await a.createTeam("shared", budget: .string("0.0000229"))
+            let (_, key) = try await a.createKey(team: team)
+            // B has seen the team before A spends: it can only learn of A's spend by refreshing.
+            #expect(try await b.send(.get, "/v1/budget", bearer: key).json()["team"]?["spent_usd"] == 0)
+            #expect(try await a.chat(key: key, BudgetTests.request).status == .ok)
+            #expect(try await a.chat(key: key, BudgetTests.request).status == .ok)
+            try await a.flushUsage()
+            var seen = JSONValue.null
+            for _ in 0..<100 {
+                seen = try await b.send(.get, "/v1/budget", bearer: key).json()["team"]?["spent_usd"] ?? .null
+                if seen == .number(0.0000129) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(seen == .number(0.0000129))
+            let refused = try await b.chat(key: key, BudgetTests.request)
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.errorBody()["message"]?.stringValue?.contains("spent $0.0000129") == true)
+        }
+    }
+}

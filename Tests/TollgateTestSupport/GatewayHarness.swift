@@ -36,6 +36,15 @@ public struct GatewayHarness: Sendable {
         configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
+        try await runReplicas(count: 1, configure: configure) { replicas in try await body(replicas[0]) }
+    }
+
+    /// Runs `body` against `count` gateways sharing one database and one mock upstream, as
+    /// replicas behind a load balancer would.
+    public static func runReplicas(
+        count: Int, configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: @Sendable ([GatewayHarness]) async throws -> Void
+    ) async throws {
         try await withMockUpstream { baseURL, stats in
             let database = try await TestPostgres.makeDatabase()
             let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).yaml").path
@@ -72,12 +81,28 @@ public struct GatewayHarness: Sendable {
             settings.upstreamTimeout = .seconds(1)
             settings.usageFlushInterval = .milliseconds(20)
             configure(&settings)
-            let built = try GatewayApp.build(configuration: settings, database: database, adminKey: adminKey, logger: TestPostgres.logger)
+            let replicas = try (0..<count).map { _ in
+                try GatewayApp.build(configuration: settings, database: database, adminKey: adminKey, logger: TestPostgres.logger)
+            }
             try await TestPostgres.withClient(database) { postgres in
-                try await built.app.test(.live) { client in
-                    try await body(GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder, database: database, mockBaseURL: baseURL))
+                try await Self.serve(replicas[...], postgres: postgres, started: []) { clients in
+                    try await body(zip(replicas, clients).map { built, client in
+                        GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder,
+                                       database: database, mockBaseURL: baseURL)
+                    })
                 }
             }
+        }
+    }
+
+    /// Starts each application in turn (live, on a free port), then runs `body` with all clients.
+    private static func serve(
+        _ pending: ArraySlice<GatewayApp.Built>, postgres: PostgresClient, started: [any TestClientProtocol],
+        _ body: @Sendable ([any TestClientProtocol]) async throws -> Void
+    ) async throws {
+        guard let next = pending.first else { return try await body(started) }
+        try await next.app.test(.live) { client in
+            try await serve(pending.dropFirst(), postgres: postgres, started: started + [client], body)
         }
     }
 
