@@ -81,7 +81,8 @@ public enum GatewayApp {
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: extra + [
-                postgres, HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
+                postgres, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache),
+                HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
             ],
             logger: logger

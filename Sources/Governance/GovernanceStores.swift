@@ -34,3 +34,27 @@ public protocol BudgetStore: Sendable {
     func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert]
     func markDelivered(_ alert: BudgetAlert, delivered: Bool) async throws
 }
+
+/// A change to a key or a team that every replica's key cache must forget at once.
+public enum GovernanceChange: Sendable, Hashable {
+    case key(UUID)
+    case team(UUID)
+
+    /// The change as a short text, for notifications between replicas: `key:<id>`, `team:<id>`.
+    public var message: String {
+        switch self {
+        case .key(let id): "key:\(id.uuidString)"
+        case .team(let id): "team:\(id.uuidString)"
+        }
+    }
+
+    public init?(message: String) {
+        let parts = message.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let id = UUID(uuidString: String(parts[1])) else { return nil }
+        switch parts[0] {
+        case "key": self = .key(id)
+        case "team": self = .team(id)
+        default: return nil
+        }
+    }
+}

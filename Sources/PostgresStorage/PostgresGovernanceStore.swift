@@ -75,6 +75,19 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
+    /// The channel on which key and team changes are announced to every replica.
+    public static let changeChannel = "tollgate_governance"
+
+    /// Tells every replica listening (see `PostgresGovernanceListener`) to forget its cached copy.
+    /// Best effort: the change is already committed, and caches also expire on their own.
+    func announce(_ change: GovernanceChange) async {
+        do {
+            try await client.query("SELECT pg_notify(\(Self.changeChannel), \(change.message))", logger: logger)
+        } catch {
+            logger.warning("cannot announce a key change to other replicas", metadata: ["tollgate.error": "\(String(reflecting: error))"])
+        }
+    }
+
     // MARK: Teams
 
     public func createTeam(name: String, changes: TeamChanges) async throws -> Team {
@@ -104,8 +117,9 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
     }
 
     public func updateTeam(id: UUID, changes: TeamChanges) async throws -> Team? {
+        let team: Team?
         do {
-            return try await rows("""
+            team = try await rows("""
                 WITH t AS (
                     UPDATE teams SET
                         name = coalesce(\(changes.name), name),
@@ -123,6 +137,8 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         } catch where Self.isUniqueViolation(error) {
             throw GovernanceError.conflict("a team named '\(changes.name ?? "")' already exists")
         }
+        if team != nil { await announce(.team(id)) }
+        return team
     }
 
     // MARK: Keys
@@ -157,7 +173,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
     }
 
     public func updateKey(id: UUID, changes: KeyChanges) async throws -> APIKey? {
-        try await rows("""
+        let key = try await rows("""
             WITH k AS (
                 UPDATE api_keys SET
                     name = coalesce(\(changes.name), name),
@@ -172,13 +188,17 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
             )
             SELECT \(unescaped: Self.keyColumns) FROM k
             """, { try Self.key($0) }).first
+        if key != nil { await announce(.key(id)) }
+        return key
     }
 
     public func revokeKey(id: UUID) async throws -> APIKey? {
-        try await rows("""
+        let key = try await rows("""
             WITH k AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING *)
             SELECT \(unescaped: Self.keyColumns) FROM k
             """, { try Self.key($0) }).first
+        if key != nil { await announce(.key(id)) }
+        return key
     }
 
     public func principal(secretHash: String) async throws -> Principal? {

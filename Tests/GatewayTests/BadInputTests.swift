@@ -142,3 +142,25 @@ import TollgateTestSupport
         }
     }
 }
+
+@Suite struct ReplicaRevocationTests {
+    @Test func aRevocationThroughOneReplicaReachesTheOthersAtOnce() async throws {
+        // Caches that would keep keys for an hour: only the announcement can make B forget.
+        try await GatewayHarness.runReplicas(count: 2, configure: { $0.keyCacheTTL = .seconds(3600) }) { replicas in
+            let (a, b) = (replicas[0], replicas[1])
+            let team = try await a.createTeam()
+            let (keyID, key) = try await a.createKey(team: team)
+            let body: JSONValue = ["model": "gpt-4o-mini", "messages": [["role": "user", "content": "hi"]]]
+            #expect(try await b.chat(key: key, body).status == .ok)  // B has the key cached now
+
+            #expect(try await a.admin(.delete, "/admin/keys/\(keyID)").status == .ok)
+            var status = HTTPResponse.Status.ok
+            for _ in 0..<100 where status == .ok {
+                status = try await b.send(.get, "/v1/models", bearer: key).status
+                if status == .ok { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(status == .unauthorized)
+            #expect(try await b.chat(key: key, body).errorBody()["code"] == "revoked_api_key")
+        }
+    }
+}

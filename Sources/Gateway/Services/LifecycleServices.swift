@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Governance
 import Metering
 import PostgresStorage
 import ServiceLifecycle
@@ -34,5 +35,22 @@ struct EmbeddedPostgresService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try cluster.stop()
+    }
+}
+
+/// Forgets cached keys as soon as any replica announces a change to them.
+struct GovernanceChangeService: Service {
+    let listener: PostgresGovernanceListener
+    let cache: PrincipalCache
+
+    func run() async {
+        try? await cancelWhenGracefulShutdown {
+            await listener.listen { change in
+                switch change {
+                case .key(let id): cache.invalidate(keyID: id)
+                case .team(let id): cache.invalidate(teamID: id)
+                }
+            }
+        }
     }
 }
