@@ -50,7 +50,7 @@ public enum GatewayApp {
         let budgets = BudgetService(store: budgetStore, alerts: alerts, clock: configuration.clock, logger: logger)
         let recorder = UsageRecorder(
             store: PostgresUsageStore(client: postgres, logger: logger), flushInterval: configuration.usageFlushInterval, logger: logger,
-            onWritten: { events in await budgets.written(events) })
+            onWritten: { events, result in await budgets.written(events, result: result) })
 
         let router = Router(context: TollgateRequestContext.self)
         router.middlewares.add(ErrorMiddleware())

@@ -57,7 +57,34 @@ public struct UsageEvent: Sendable, Hashable {
 public protocol UsageStore: Sendable {
     /// Writes events; an event whose request id and attempt are already stored is skipped, so a
     /// batch can be written again after a failure without counting anything twice.
-    /// Returns how many events were new.
     @discardableResult
-    func insert(_ events: [UsageEvent]) async throws -> Int
+    func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult
+}
+
+/// What a write did: how many events were new, and the spend of every scope they added to, as
+/// the store holds it right after the write (other replicas' spend included).
+public struct UsageWriteResult: Sendable, Equatable {
+    public var inserted: Int
+    public var spend: [ScopeSpend]
+
+    public init(inserted: Int, spend: [ScopeSpend] = []) {
+        self.inserted = inserted
+        self.spend = spend
+    }
+}
+
+/// One team's or key's written spend in one budget period.
+public struct ScopeSpend: Sendable, Hashable {
+    /// `team` or `key`.
+    public var scope: String
+    public var id: UUID
+    public var periodStart: Date
+    public var spent: Money
+
+    public init(scope: String, id: UUID, periodStart: Date, spent: Money) {
+        self.scope = scope
+        self.id = id
+        self.periodStart = periodStart
+        self.spent = spent
+    }
 }

@@ -26,12 +26,13 @@ public final class UsageRecorder: Sendable {
     private let flushInterval: Duration
     private let maxBatch: Int
     private let logger: Logger
-    private let onWritten: @Sendable ([UsageEvent]) async -> Void
+    private let onWritten: @Sendable ([UsageEvent], UsageWriteResult) async -> Void
 
-    /// - Parameter onWritten: called after each batch is durably written (budget counters use it).
+    /// - Parameter onWritten: called after each batch is durably written, with what the write
+    ///   reported (budget counters use it).
     public init(
         store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000, logger: Logger,
-        onWritten: @escaping @Sendable ([UsageEvent]) async -> Void = { _ in }
+        onWritten: @escaping @Sendable ([UsageEvent], UsageWriteResult) async -> Void = { _, _ in }
     ) {
         self.store = store
         self.flushInterval = flushInterval
@@ -70,13 +71,14 @@ public final class UsageRecorder: Sendable {
             }
             guard !batch.isEmpty else { return }
             remaining -= batch.count
+            let result: UsageWriteResult
             do {
-                try await store.insert(batch)
+                result = try await store.insert(batch)
             } catch {
                 state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
                 throw error
             }
-            await onWritten(batch)
+            await onWritten(batch, result)
         }
     }
 

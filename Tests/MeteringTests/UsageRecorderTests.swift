@@ -11,19 +11,19 @@ final class MemoryUsageStore: UsageStore {
     let batches = Mutex<[Int]>([])
     let failuresLeft = Mutex(0)
 
-    func insert(_ events: [UsageEvent]) async throws -> Int {
+    func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
         if failuresLeft.withLock({ left in defer { left = max(left - 1, 0) }; return left > 0 }) {
             throw CancellationError()
         }
         batches.withLock { $0.append(events.count) }
-        return rows.withLock { rows in
+        return UsageWriteResult(inserted: rows.withLock { rows in
             var new = 0
             for event in events where rows["\(event.requestID)#\(event.attempt)"] == nil {
                 rows["\(event.requestID)#\(event.attempt)"] = event
                 new += 1
             }
             return new
-        }
+        })
     }
 }
 
@@ -87,9 +87,9 @@ final class SlowStore: UsageStore, @unchecked Sendable {
     let batches = Mutex<[Int]>([])
     var onInsert: @Sendable () -> Void = {}
 
-    func insert(_ events: [UsageEvent]) async throws -> Int {
+    func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
         batches.withLock { $0.append(events.count) }
         onInsert()
-        return events.count
+        return UsageWriteResult(inserted: events.count)
     }
 }

@@ -50,9 +50,9 @@ import TollgateTestSupport
             let store = PostgresUsageStore(client: client, logger: TestPostgres.logger)
             let team = UUID(), key = UUID(), now = Date()
             let batch = [Self.event("a", team: team, key: key, at: now), Self.event("b", team: team, key: key, at: now, cost: nil)]
-            #expect(try await store.insert(batch) == 2)
+            #expect(try await store.insert(batch).inserted == 2)
             // The same batch again (a retry after a lost acknowledgement) adds nothing.
-            #expect(try await store.insert(batch + [Self.event("c", team: team, key: key, at: now)]) == 1)
+            #expect(try await store.insert(batch + [Self.event("c", team: team, key: key, at: now)]).inserted == 1)
 
             let rows = try await client.query("SELECT request_id, cost_usd::text, cache_write_tokens, reasoning_tokens FROM usage_events ORDER BY request_id")
             var seen: [String: String?] = [:]
@@ -69,6 +69,29 @@ import TollgateTestSupport
                 #expect(cost == "0.000267500002")
                 #expect(unpriced == 1)
             }
+        }
+    }
+
+    @Test func aWriteReturnsTheBudgetSpendOfEveryScopeItTouched() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        try await TestPostgres.withClient(database) { client in
+            let store = PostgresUsageStore(client: client, logger: TestPostgres.logger)
+            let team = UUID(), key = UUID(), now = Date()
+            let period = try #require(Timestamp("2026-11-01T00:00:00Z"))
+            func priced(_ id: String, _ cost: String) -> UsageEvent {
+                var event = Self.event(id, team: team, key: key, at: now, cost: cost)
+                event.budgetPeriodStart = period
+                return event
+            }
+            let first = try await store.insert([priced("a", "0.1"), priced("b", "0.25"), Self.event("c", team: team, key: key, at: now)])
+            #expect(first.inserted == 3)
+            #expect(Set(first.spend) == [
+                ScopeSpend(scope: "team", id: team, periodStart: period, spent: Money("0.35")!),
+                ScopeSpend(scope: "key", id: key, periodStart: period, spent: Money("0.35")!),
+            ])
+            // The figure is the store's total, earlier batches (and other replicas) included.
+            let second = try await store.insert([priced("d", "0.000000000001")])
+            #expect(second.spend.first { $0.scope == "team" }?.spent == Money("0.350000000001"))
         }
     }
 

@@ -114,8 +114,8 @@ final class BudgetService: Sendable {
     // MARK: Written spend
 
     /// Called after each batch of usage events is written: folds the written spend into the
-    /// counters with the store's figures, then checks alert thresholds.
-    func written(_ events: [UsageEvent]) async {
+    /// counters with the store's figures (which the write returned), then checks alert thresholds.
+    func written(_ events: [UsageEvent], result: UsageWriteResult) async {
         var amounts: [BudgetKey: Money] = [:]
         for event in events {
             guard let start = event.budgetPeriodStart, let cost = event.cost else { continue }
@@ -123,15 +123,14 @@ final class BudgetService: Sendable {
             amounts[BudgetKey(kind: .key, id: event.keyID, periodStart: start), default: .zero] += cost
         }
         guard !amounts.isEmpty else { return }
-        do {
-            let persisted = try await store.spend(Array(amounts.keys))
-            ledger.written(amounts, persisted: persisted)
-        } catch {
-            // The spend is written; without the store's figure it stays counted as unwritten
-            // (never under-counted) until the next refresh raises `persisted`.
-            logger.warning("cannot read budget spend after a write", metadata: [LogKey.error: "\(String(reflecting: error))"])
-            return
+        var persisted: [BudgetKey: Money] = [:]
+        for spend in result.spend {
+            guard let kind = BudgetScopeKind(rawValue: spend.scope) else { continue }
+            persisted[BudgetKey(kind: kind, id: spend.id, periodStart: spend.periodStart)] = spend.spent
         }
+        // Events already written by an earlier attempt return no figure: their spend was counted
+        // then, and the ledger assumes the store grew by it.
+        ledger.written(amounts, persisted: persisted)
         checkAlerts(Array(amounts.keys))
     }
 
