@@ -27,16 +27,23 @@ public final class UsageRecorder: Sendable {
     private let maxBatch: Int
     private let logger: Logger
     private let onWritten: @Sendable ([UsageEvent], UsageWriteResult) async -> Void
+    /// How long `run()` keeps trying to write what is left once `finish()` is called.
+    private let shutdownDeadline: Duration
 
-    /// - Parameter onWritten: called after each batch is durably written, with what the write
-    ///   reported (budget counters use it).
+    /// - Parameters:
+    ///   - onWritten: called after each batch is durably written, with what the write reported
+    ///     (budget counters use it).
+    ///   - shutdownDeadline: how long the last flush may take: a store that does not answer must
+    ///     not keep the process from exiting.
     public init(
-        store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000, logger: Logger,
+        store: any UsageStore, flushInterval: Duration = .milliseconds(100), maxBatch: Int = 1000,
+        shutdownDeadline: Duration = .seconds(15), logger: Logger,
         onWritten: @escaping @Sendable ([UsageEvent], UsageWriteResult) async -> Void = { _, _ in }
     ) {
         self.store = store
         self.flushInterval = flushInterval
         self.maxBatch = maxBatch
+        self.shutdownDeadline = shutdownDeadline
         self.logger = logger
         self.onWritten = onWritten
     }
@@ -83,10 +90,33 @@ public final class UsageRecorder: Sendable {
     }
 
     /// Flushes every `flushInterval` until `finish()`, then flushes what is left and returns.
-    /// A failing store is retried with backoff; events are never dropped.
+    /// A failing store is retried with backoff; events are never dropped while the process runs.
+    /// After `finish()`, a store that does not answer within `shutdownDeadline` is given up on,
+    /// so a database that is gone cannot keep the process from exiting; what could not be written
+    /// is logged as lost.
     public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writeUntilFinished() }
+            group.addTask {
+                while !self.isFinished { try? await Task.sleep(for: .milliseconds(50)) }
+                try? await Task.sleep(for: self.shutdownDeadline)
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        let unwritten = pendingCount
+        if unwritten > 0 {
+            logger.critical("usage events could not be written before shutdown and are lost", metadata: [
+                "tollgate.lost_events": "\(unwritten)",
+            ])
+        }
+    }
+
+    private var isFinished: Bool { state.withLock { $0.finished } }
+
+    private func writeUntilFinished() async {
         var backoff = flushInterval
-        while !state.withLock({ $0.finished }) && !Task.isCancelled {
+        while !isFinished && !Task.isCancelled {
             try? await Task.sleep(for: backoff)
             do {
                 try await flush()
@@ -98,15 +128,15 @@ public final class UsageRecorder: Sendable {
                 backoff = min(backoff * 2, .seconds(5))
             }
         }
-        for attempt in 1...5 {
+        // The last flush, retried until written or cancelled by the shutdown deadline.
+        while pendingCount > 0 && !Task.isCancelled {
             do {
                 try await flush()
-                return
             } catch {
-                logger.error("final usage write failed", metadata: [
-                    "tollgate.attempt": "\(attempt)", "tollgate.pending_events": "\(pendingCount)", "tollgate.error": "\(error)",
+                logger.error("final usage write failed; retrying", metadata: [
+                    "tollgate.pending_events": "\(pendingCount)", "tollgate.error": "\(error)",
                 ])
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }

@@ -69,6 +69,17 @@ func event(_ id: String) -> UsageEvent {
         #expect(store.rows.withLock { Set($0.keys) } == ["a#1", "b#1"])
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aStoreThatNeverAnswersCannotHoldShutdownForever() async throws {
+        let recorder = UsageRecorder(store: HangingStore(), flushInterval: .milliseconds(5), shutdownDeadline: .milliseconds(100), logger: logger)
+        async let running: Void = recorder.run()
+        recorder.record(event("stuck"))
+        try await Task.sleep(for: .milliseconds(50))  // the first write is now hanging
+        recorder.finish()
+        await running
+        #expect(recorder.pendingCount == 1)  // not written, and reported as lost
+    }
+
     @Test func runFlushesEverythingOnFinishEvenAfterFailures() async throws {
         let store = MemoryUsageStore()
         store.failuresLeft.withLock { $0 = 2 }
@@ -91,5 +102,14 @@ final class SlowStore: UsageStore, @unchecked Sendable {
         batches.withLock { $0.append(events.count) }
         onInsert()
         return UsageWriteResult(inserted: events.count)
+    }
+}
+
+/// A store whose writes never complete, like a database that went away mid-connection; it only
+/// stops when cancelled.
+struct HangingStore: UsageStore {
+    func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
+        try await Task.sleep(for: .seconds(3600))
+        return UsageWriteResult(inserted: 0)
     }
 }

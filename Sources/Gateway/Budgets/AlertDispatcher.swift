@@ -41,8 +41,11 @@ final class AlertDispatcher: Service, Sendable {
         }
     }
 
+    /// Delivers until graceful shutdown. Alerts still queued then are not lost for good: the
+    /// thresholds are checked again after the next write on any replica, and claimed ones that
+    /// were not delivered are retried from the database.
     func run() async {
-        await withGracefulShutdownHandler {
+        try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await alert in self.queue { await self.claimAndDeliver(alert) }
@@ -57,9 +60,8 @@ final class AlertDispatcher: Service, Sendable {
                 await group.next()
                 group.cancelAll()
             }
-        } onGracefulShutdown: {
-            self.continuation.finish()
         }
+        continuation.finish()
     }
 
     private func claimAndDeliver(_ alert: BudgetAlert) async {
@@ -126,8 +128,10 @@ struct BudgetRefreshService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             guard !Task.isShuttingDownGracefully else { return }
             do {
-                try await budgets.refresh()
+                // A database that does not answer must not hold up shutdown.
+                try await cancelWhenGracefulShutdown { try await budgets.refresh() }
             } catch {
+                guard !Task.isShuttingDownGracefully else { return }
                 logger.warning("budget refresh failed", metadata: [LogKey.error: "\(String(reflecting: error))"])
             }
         }
