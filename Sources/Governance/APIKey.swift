@@ -70,26 +70,14 @@ public struct KeyChanges: Sendable {
     }
 
     public func validate(now: Date = Date()) throws(GovernanceError) {
-        if let name {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
-                throw .invalid("'name' must be 1 to 200 characters", field: "name")
-            }
-        }
+        try FieldRules.name(name)
         if case .some(.some(let models)) = models, models.isEmpty || models.contains(where: \.isEmpty) {
             throw .invalid("'models' must be a non-empty list of model names, or null for all models", field: "models")
         }
-        if case .some(.some(let budget)) = monthlyBudget, budget < .zero {
-            throw .invalid("'monthly_budget_usd' must not be negative", field: "monthly_budget_usd")
-        }
-        if case .some(.some(let budget)) = softBudget, budget < .zero {
-            throw .invalid("'soft_budget_usd' must not be negative", field: "soft_budget_usd")
-        }
-        if case .some(.some(let limit)) = rpmLimit, limit < 1 {
-            throw .invalid("'rpm_limit' must be at least 1", field: "rpm_limit")
-        }
-        if case .some(.some(let limit)) = tpmLimit, limit < 1 {
-            throw .invalid("'tpm_limit' must be at least 1", field: "tpm_limit")
-        }
+        try FieldRules.budget(monthlyBudget, field: "monthly_budget_usd")
+        try FieldRules.budget(softBudget, field: "soft_budget_usd")
+        try FieldRules.positive(rpmLimit, field: "rpm_limit")
+        try FieldRules.positive(tpmLimit, field: "tpm_limit")
         if case .some(.some(let expiresAt)) = expiresAt, expiresAt <= now {
             throw .invalid("'expires_at' must be in the future", field: "expires_at")
         }

@@ -62,17 +62,9 @@ public struct TeamChanges: Sendable {
     /// Checks the values an admin sent, naming the field at fault. Which models exist is checked by
     /// the caller, who knows the catalog.
     public func validate() throws(GovernanceError) {
-        if let name {
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
-                throw .invalid("'name' must be 1 to 200 characters", field: "name")
-            }
-        }
-        if case .some(.some(let budget)) = monthlyBudget, budget < .zero {
-            throw .invalid("'monthly_budget_usd' must not be negative", field: "monthly_budget_usd")
-        }
-        if case .some(.some(let budget)) = softBudget, budget < .zero {
-            throw .invalid("'soft_budget_usd' must not be negative", field: "soft_budget_usd")
-        }
+        try FieldRules.name(name)
+        try FieldRules.budget(monthlyBudget, field: "monthly_budget_usd")
+        try FieldRules.budget(softBudget, field: "soft_budget_usd")
         if let budgetTimeZone, TimeZone(identifier: budgetTimeZone) == nil {
             throw .invalid("'budget_timezone' '\(budgetTimeZone)' is not an IANA time zone such as UTC or Europe/Berlin", field: "budget_timezone")
         }

@@ -13,16 +13,11 @@ public enum MockTokens {
         text.split(whereSeparator: \.isWhitespace).count
     }
 
-    static func text(of content: JSONValue?) -> String {
-        if let text = content?.stringValue { return text }
-        return (content?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
-    }
-
     public static func usage(model: String, messages: [JSONValue], maxTokens: Int?) -> Usage {
         var prompt = 0
         var cached = 0
         for message in messages {
-            let words = count(text(of: message["content"]))
+            let words = count((message["content"] ?? .null).contentText(separator: " "))
             prompt += words + 1
             if let role = message["role"]?.stringValue, role == "system" || role == "developer" {
                 cached += words

@@ -109,18 +109,7 @@ public struct ChatCompletionRequest: Sendable {
 
     /// All text in the messages, for estimating input tokens.
     public var promptText: String {
-        var text = ""
-        for message in messages {
-            if let content = message["content"]?.stringValue {
-                text += content
-            } else if let parts = message["content"]?.arrayValue {
-                for part in parts {
-                    if let partText = part["text"]?.stringValue { text += partText }
-                }
-            }
-            text += "\n"
-        }
-        return text
+        messages.map { ($0["content"] ?? .null).contentText() + "\n" }.joined()
     }
 
     /// An upper bound on the prompt's tokens, for budget reservations: no tokenizer makes more

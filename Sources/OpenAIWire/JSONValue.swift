@@ -89,6 +89,13 @@ extension JSONValue {
 
     public var isNull: Bool { self == .null }
 
+    /// The text of a chat message's `content`: the string itself, or its text parts joined by
+    /// `separator` (image and audio parts have none).
+    public func contentText(separator: String = "\n") -> String {
+        if let text = stringValue { return text }
+        return (arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: separator)
+    }
+
     /// The member `key` of an object, or nil for any other value.
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]

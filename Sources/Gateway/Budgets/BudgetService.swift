@@ -46,8 +46,11 @@ final class BudgetService: Sendable {
 
     /// Loads counters this replica has not seen yet from the shared store.
     func load(_ scopes: [BudgetScope], teamID: UUID) async throws {
+        // Written only when new or changed: this runs on every request.
         watched.withLock { watched in
-            for scope in scopes { watched[scope.key] = WatchedScope(scope: scope, teamID: teamID) }
+            for scope in scopes where watched[scope.key]?.scope != scope {
+                watched[scope.key] = WatchedScope(scope: scope, teamID: teamID)
+            }
         }
         let missing = ledger.unloaded(scopes.map(\.key))
         guard !missing.isEmpty else { return }

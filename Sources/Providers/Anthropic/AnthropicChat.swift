@@ -9,17 +9,7 @@ enum AnthropicChat {
     /// The Messages API body for an OpenAI chat request.
     static func request(_ chat: ChatCompletionRequest, model: String, stream: Bool) throws(ProviderError) -> JSONValue {
         var system: [JSONValue] = []
-        var messages: [(role: String, content: [JSONValue])] = []
-
-        func append(_ role: String, _ blocks: [JSONValue]) {
-            guard !blocks.isEmpty else { return }
-            // Anthropic wants user and assistant turns to alternate: merge neighbours.
-            if let last = messages.last, last.role == role {
-                messages[messages.count - 1].content += blocks
-            } else {
-                messages.append((role, blocks))
-            }
-        }
+        var messages = ConversationTurns()
 
         for (index, message) in chat.messages.enumerated() {
             let role = message["role"]?.stringValue ?? ""
@@ -27,7 +17,7 @@ enum AnthropicChat {
             case "system", "developer":
                 system += try blocks(message["content"], index: index, allowImages: false)
             case "user":
-                append("user", try blocks(message["content"], index: index, allowImages: true))
+                messages.append("user", try blocks(message["content"], index: index, allowImages: true))
             case "assistant":
                 var content = try blocks(message["content"], index: index, allowImages: false)
                 for call in message["tool_calls"]?.arrayValue ?? [] {
@@ -37,12 +27,12 @@ enum AnthropicChat {
                         "input": OpenAIChat.arguments(call["function"]?["arguments"]?.stringValue),
                     ])
                 }
-                append("assistant", content)
+                messages.append("assistant", content)
             case "tool", "function":
                 guard let id = message["tool_call_id"]?.stringValue else {
                     throw .untranslatable("anthropic", "messages[\(index)] (role \(role)) needs a 'tool_call_id'", param: "messages[\(index)].tool_call_id")
                 }
-                append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": .string(OpenAIChat.text(message["content"]))]])
+                messages.append("user", [["type": "tool_result", "tool_use_id": .string(id), "content": .string((message["content"] ?? .null).contentText())]])
             default:
                 throw .untranslatable("anthropic", "messages[\(index)] has the unknown role '\(role)'", param: "messages[\(index)].role")
             }
@@ -54,7 +44,7 @@ enum AnthropicChat {
         var body: [String: JSONValue] = [
             "model": .string(model),
             "max_tokens": .integer(Int64(chat.maxOutputTokens ?? defaultMaxTokens)),
-            "messages": .array(messages.map { ["role": .string($0.role), "content": .array($0.content)] }),
+            "messages": messages.json(piecesKey: "content"),
         ]
         if let instruction = responseFormatInstruction(chat.body["response_format"]) {
             system.append(["type": "text", "text": .string(instruction)])

@@ -6,26 +6,17 @@ enum GeminiChat {
     /// The `generateContent` body for an OpenAI chat request.
     static func request(_ chat: ChatCompletionRequest) throws(ProviderError) -> JSONValue {
         var system: [JSONValue] = []
-        var contents: [(role: String, parts: [JSONValue])] = []
+        var contents = ConversationTurns()
         var toolNames: [String: String] = [:]
-
-        func append(_ role: String, _ parts: [JSONValue]) {
-            guard !parts.isEmpty else { return }
-            if let last = contents.last, last.role == role {
-                contents[contents.count - 1].parts += parts
-            } else {
-                contents.append((role, parts))
-            }
-        }
 
         for (index, message) in chat.messages.enumerated() {
             let role = message["role"]?.stringValue ?? ""
             switch role {
             case "system", "developer":
-                let text = OpenAIChat.text(message["content"])
+                let text = (message["content"] ?? .null).contentText()
                 if !text.isEmpty { system.append(["text": .string(text)]) }
             case "user":
-                append("user", try parts(message["content"], index: index))
+                contents.append("user", try parts(message["content"], index: index))
             case "assistant":
                 var parts = try parts(message["content"], index: index)
                 for call in message["tool_calls"]?.arrayValue ?? [] {
@@ -33,12 +24,12 @@ enum GeminiChat {
                     if let id = call["id"]?.stringValue { toolNames[id] = name }
                     parts.append(["functionCall": ["name": .string(name), "args": OpenAIChat.arguments(call["function"]?["arguments"]?.stringValue)]])
                 }
-                append("model", parts)
+                contents.append("model", parts)
             case "tool", "function":
                 let name = message["tool_call_id"]?.stringValue.flatMap { toolNames[$0] } ?? message["name"]?.stringValue ?? "function"
-                let text = OpenAIChat.text(message["content"])
+                let text = (message["content"] ?? .null).contentText()
                 let response: JSONValue = (try? JSONParser.parse(text)).flatMap { $0.objectValue != nil ? $0 : nil } ?? ["content": .string(text)]
-                append("user", [["functionResponse": ["name": .string(name), "response": response]]])
+                contents.append("user", [["functionResponse": ["name": .string(name), "response": response]]])
             default:
                 throw .untranslatable("gemini", "messages[\(index)] has the unknown role '\(role)'", param: "messages[\(index)].role")
             }
@@ -48,7 +39,7 @@ enum GeminiChat {
         }
 
         var body: [String: JSONValue] = [
-            "contents": .array(contents.map { ["role": .string($0.role), "parts": .array($0.parts)] }),
+            "contents": contents.json(piecesKey: "parts"),
         ]
         if !system.isEmpty { body["systemInstruction"] = ["parts": .array(system)] }
 

@@ -1,0 +1,26 @@
+import Foundation
+import Pricing
+
+/// The checks teams and keys share, each naming the field at fault.
+enum FieldRules {
+    static func name(_ name: String?) throws(GovernanceError) {
+        guard let name else { return }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
+            throw .invalid("'name' must be 1 to 200 characters", field: "name")
+        }
+    }
+
+    /// A budget being set (`.some(.some)`) must not be negative.
+    static func budget(_ change: Money??, field: String) throws(GovernanceError) {
+        if case .some(.some(let budget)) = change, budget < .zero {
+            throw .invalid("'\(field)' must not be negative", field: field)
+        }
+    }
+
+    /// A limit being set must be at least 1.
+    static func positive(_ change: Int??, field: String) throws(GovernanceError) {
+        if case .some(.some(let limit)) = change, limit < 1 {
+            throw .invalid("'\(field)' must be at least 1", field: field)
+        }
+    }
+}
