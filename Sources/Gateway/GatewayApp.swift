@@ -34,7 +34,8 @@ public enum GatewayApp {
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
         _ = try migrations.files()
 
-        let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
+        // Database connections live on the background thread with the usage writer, their main user.
+        let postgres = PostgresClient(configuration: database, eventLoopGroup: BackgroundExecutor.shared.eventLoopGroup, backgroundLogger: logger)
         let governance = PostgresGovernanceStore(client: postgres, logger: logger)
         let cache = PrincipalCache(store: governance, timeToLive: configuration.keyCacheTTL)
 

@@ -15,15 +15,18 @@ struct HTTPClientService: Service {
     }
 }
 
-/// Runs the usage writer; on graceful shutdown it writes what is queued, then returns.
+/// Runs the usage writer on the background thread; on graceful shutdown it writes what is
+/// queued, then returns.
 struct UsageRecorderService: Service {
     let recorder: UsageRecorder
 
     func run() async {
-        await withGracefulShutdownHandler {
-            await recorder.run()
-        } onGracefulShutdown: {
-            recorder.finish()
+        await withTaskExecutorPreference(BackgroundExecutor.shared) {
+            await withGracefulShutdownHandler {
+                await recorder.run()
+            } onGracefulShutdown: {
+                recorder.finish()
+            }
         }
     }
 }

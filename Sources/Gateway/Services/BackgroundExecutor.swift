@@ -1,0 +1,29 @@
+import NIOCore
+import NIOPosix
+
+/// One thread of the process's own for work that no request waits for: the usage writer (encoding
+/// a batch, its database round trip, folding the result into the budget ledger) and the
+/// database connections.
+///
+/// Swift concurrency runs on the event loops that serve requests (see `Entry.main`), so a batch
+/// encoded there holds up every request on that loop for as long as it takes. On a thread of its
+/// own the kernel's scheduler shares the cores instead, and a request is never queued behind a
+/// usage write.
+public final class BackgroundExecutor: TaskExecutor {
+    /// The process's background thread, started on first use and kept for the process's life.
+    public static let shared = BackgroundExecutor()
+
+    /// The event loop on the background thread: give it to clients whose I/O belongs there.
+    public let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let loop: any EventLoop
+
+    private init() {
+        eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = eventLoopGroup.next()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
