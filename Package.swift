@@ -87,6 +87,15 @@ let package = Package(
             ],
             path: "Sources/LoadGenerator"
         ),
+        .executableTarget(
+            name: "tollgate-passthrough",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/PassThrough"
+        ),
         .target(
             name: "TollgateTestSupport",
             dependencies: [

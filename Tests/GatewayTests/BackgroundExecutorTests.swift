@@ -18,5 +18,4 @@ import Testing
         }
         #expect(placed)
     }
-
 }

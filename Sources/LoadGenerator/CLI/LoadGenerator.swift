@@ -7,11 +7,16 @@ import NIOPosix
 /// percentiles measured from each request's scheduled start (so a slow server cannot hide its
 /// queueing), for the benchmark script. Not part of the gateway.
 ///
-///     tollgate-loadgen URL --rate 1000 --seconds 10 --body body.json [--header "name: value"]…
+///     tollgate-loadgen URL [URL…] --rate 1000 --seconds 10 --body body.json [--header "name: value"]…
+///
+/// Given several URLs it takes turns between them in slices of `--slice-ms` (default 1000), each
+/// URL getting `--seconds` in all: the machine's background noise, which drifts from minute to
+/// minute on a shared host, then falls on every path alike, and the paths can be compared.
 @main
 enum LoadGenerator {
     struct Options {
-        var url = ""
+        var urls: [String] = []
+        var sliceMilliseconds = 1000
         var rate = 1000
         var seconds = 10
         var bodyFile = ""
@@ -31,13 +36,14 @@ enum LoadGenerator {
             case "--body": options.bodyFile = iterator.next() ?? ""
             case "--connections": options.connections = iterator.next().flatMap(Int.init) ?? 0
             case "--samples": options.samples = iterator.next()
+            case "--slice-ms": options.sliceMilliseconds = iterator.next().flatMap(Int.init) ?? 0
             case "--header":
                 guard let header = iterator.next(), let colon = header.firstIndex(of: ":") else { return nil }
                 options.headers.append((String(header[..<colon]), header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-            default: options.url = argument
+            default: options.urls.append(argument)
             }
         }
-        guard !options.url.isEmpty, options.rate > 0, options.seconds > 0, options.connections > 0, !options.bodyFile.isEmpty else { return nil }
+        guard !options.urls.isEmpty, options.sliceMilliseconds > 0, options.rate > 0, options.seconds > 0, options.connections > 0, !options.bodyFile.isEmpty else { return nil }
         return options
     }
 
@@ -46,7 +52,7 @@ enum LoadGenerator {
         // instead of a second thread pool.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-            FileHandle.standardError.write(Data("usage: tollgate-loadgen URL --rate N --seconds N --body FILE [--header 'name: value']… [--connections N]\n".utf8))
+            FileHandle.standardError.write(Data("usage: tollgate-loadgen URL [URL…] --rate N --seconds N --body FILE [--header 'name: value']… [--connections N] [--slice-ms N] [--samples FILE]\n".utf8))
             exit(2)
         }
         let body = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: options.bodyFile)))
@@ -54,48 +60,70 @@ enum LoadGenerator {
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: options.connections)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 
-        let total = options.rate * options.seconds
+        let urls = options.urls
+        let total = options.rate * options.seconds * urls.count
+        let perSlice = max(1, options.rate * options.sliceMilliseconds / 1000)
         let interval = Duration.nanoseconds(1_000_000_000 / Int64(options.rate))
         let clock = ContinuousClock()
         let start = clock.now + .milliseconds(100)
-        let results = try await withThrowingTaskGroup(of: (Duration, Bool, Duration).self) { group in
+        let results = try await withThrowingTaskGroup(of: Sample.self) { group in
             for index in 0..<total {
                 let scheduled = start + interval * index
+                let target = (index / perSlice) % urls.count
                 try await clock.sleep(until: scheduled)
                 group.addTask {
-                    var request = HTTPClientRequest(url: options.url)
+                    var request = HTTPClientRequest(url: urls[target])
                     request.method = .POST
                     request.headers.add(name: "content-type", value: "application/json")
                     for (name, value) in options.headers { request.headers.add(name: name, value: value) }
                     request.body = .bytes(body)
+                    var succeeded = false
                     do {
                         let response = try await client.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 16 << 20)
-                        return (clock.now - scheduled, response.status.code == 200, scheduled - start)
-                    } catch {
-                        return (clock.now - scheduled, false, scheduled - start)
-                    }
+                        succeeded = response.status.code == 200
+                    } catch {}
+                    return Sample(target: target, offset: scheduled - start, latency: clock.now - scheduled, succeeded: succeeded)
                 }
             }
-            var results: [(Duration, Bool, Duration)] = []
+            var results: [Sample] = []
             for try await result in group { results.append(result) }
             return results
         }
         let elapsed = clock.now - start
         try await client.shutdown()
 
-        func ms(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
         if let path = options.samples {
-            let lines = results.sorted { $0.2 < $1.2 }.map { String(format: "%.3f %.3f", ms($0.2), ms($0.0)) }
+            let lines = results.sorted { $0.offset < $1.offset }.map { sample in
+                String(format: "%.3f %.3f", sample.offset.milliseconds, sample.latency.milliseconds) + (urls.count > 1 ? " \(sample.target)" : "")
+            }
             try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let latencies = results.map { Double($0.0.components.attoseconds) / 1e15 + Double($0.0.components.seconds) * 1000 }.sorted()
-        func percentile(_ p: Double) -> Double { latencies[min(Int(Double(latencies.count) * p / 100), latencies.count - 1)] }
-        let failures = results.filter { !$0.1 }.count
-        let achieved = Double(results.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print(String(format: "requests %d failures %d achieved_rps %.0f p50_ms %.3f p90_ms %.3f p99_ms %.3f max_ms %.3f",
-                     results.count, failures, achieved, percentile(50), percentile(90), percentile(99), latencies.last ?? 0))
+        for (target, url) in urls.enumerated() {
+            let mine = results.filter { $0.target == target }
+            let latencies = mine.map(\.latency.milliseconds).sorted()
+            func percentile(_ p: Double) -> Double { latencies[min(Int(Double(latencies.count) * p / 100), latencies.count - 1)] }
+            let failures = mine.filter { !$0.succeeded }.count
+            // Each URL had the generator for 1/n of the time.
+            let achieved = Double(mine.count) * Double(urls.count) / (elapsed.milliseconds / 1000)
+            print((urls.count > 1 ? "url \(url) " : "") + String(
+                format: "requests %d failures %d achieved_rps %.0f p50_ms %.3f p90_ms %.3f p99_ms %.3f max_ms %.3f",
+                mine.count, failures, achieved, percentile(50), percentile(90), percentile(99), latencies.last ?? 0))
+        }
+    }
+
+    struct Sample {
+        var target: Int
+        /// When the request was due, from the start of the run.
+        var offset: Duration
+        /// From when it was due to when its answer was read.
+        var latency: Duration
+        var succeeded: Bool
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }
