@@ -21,13 +21,21 @@ public struct TollgateRequestContext: RequestContext {
 enum RequestIdentifier {
     static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt32
-        return "req_" + hex(high, width: 16) + hex(UInt64(low), width: 8)
+        return "req_" + Hex.lowercase((0..<12).map { _ in generator.next() as UInt8 })
     }
+}
 
-    private static func hex(_ value: UInt64, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: width - digits.count) + digits
+/// Lowercase hexadecimal text of bytes, two digits each.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -11,22 +11,28 @@ public final class RateLimiter: Sendable {
         var updated: Date
     }
 
-    private let buckets = Mutex<[String: Bucket]>([:])
+    struct BucketID: Hashable {
+        var keyID: UUID
+        var limit: RateDecision.Limit
+    }
+
+    private let buckets = Mutex<[BucketID: Bucket]>([:])
 
     public init() {}
 
     /// Takes one request and `tokens` from the key's buckets, or says how many seconds until the
     /// request would fit (the `retry-after`); nothing is taken when it does not fit.
     public func acquire(keyID: UUID, rpm: Int?, tpm: Int?, tokens: Int, now: Date) -> RateDecision {
-        buckets.withLock { buckets in
+        guard rpm != nil || tpm != nil else { return .allowed }
+        return buckets.withLock { buckets in
             var wait = 0.0
             var which: RateDecision.Limit?
-            let checks: [(String, Int?, Double, RateDecision.Limit)] = [
-                ("r:\(keyID)", rpm, 1, .requests), ("t:\(keyID)", tpm, Double(min(tokens, tpm ?? tokens)), .tokens),
-            ]
-            var updated: [(String, Bucket)] = []
-            for (name, limit, cost, kind) in checks {
+            let tokenCost = Double(min(tokens, tpm ?? tokens))
+            let checks: [(RateDecision.Limit, Int?, Double)] = [(.requests, rpm, 1), (.tokens, tpm, tokenCost)]
+            var updated: [(BucketID, Bucket, cost: Double)] = []
+            for (kind, limit, cost) in checks {
                 guard let limit else { continue }
+                let name = BucketID(keyID: keyID, limit: kind)
                 let capacity = Double(limit)
                 let rate = capacity / 60
                 var bucket = buckets[name] ?? Bucket(level: capacity, updated: now)
@@ -36,14 +42,14 @@ public final class RateLimiter: Sendable {
                     let seconds = (cost - bucket.level) / rate
                     if seconds > wait { wait = seconds; which = kind }
                 }
-                updated.append((name, bucket))
+                updated.append((name, bucket, cost))
             }
             if let which {
-                for (name, bucket) in updated { buckets[name] = bucket }
+                for (name, bucket, _) in updated { buckets[name] = bucket }
                 return .limited(which, retryAfter: max(Int((wait - 1e-6).rounded(.up)), 1))
             }
-            for (name, var bucket) in updated {
-                bucket.level -= name.hasPrefix("r:") ? 1 : Double(min(tokens, tpm ?? tokens))
+            for (name, var bucket, cost) in updated {
+                bucket.level -= cost
                 buckets[name] = bucket
             }
             return .allowed
@@ -56,9 +62,10 @@ public final class RateLimiter: Sendable {
     public func adjust(keyID: UUID, tpm: Int?, tokens: Int) {
         guard let tpm, tokens != 0 else { return }
         buckets.withLock { buckets in
-            guard var bucket = buckets["t:\(keyID)"] else { return }
+            let name = BucketID(keyID: keyID, limit: .tokens)
+            guard var bucket = buckets[name] else { return }
             bucket.level = min(Double(tpm), bucket.level + Double(tokens))
-            buckets["t:\(keyID)"] = bucket
+            buckets[name] = bucket
         }
     }
 }

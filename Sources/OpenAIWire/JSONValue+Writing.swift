@@ -52,14 +52,14 @@ extension JSONValue {
     }
 
     static func write(string: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        var plainStart = string.utf8.startIndex
-        let utf8 = string.utf8
-        var index = utf8.startIndex
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                buffer.writeBytes(utf8[plainStart..<index])
+        var string = string
+        string.withUTF8 { utf8 in
+            buffer.writeInteger(UInt8(ascii: "\""))
+            var plainStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: utf8[plainStart..<index]))
                 switch byte {
                 case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
                 case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
@@ -70,11 +70,10 @@ extension JSONValue {
                     let hex = String(byte, radix: 16)
                     buffer.writeString("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
                 }
-                plainStart = utf8.index(after: index)
+                plainStart = index + 1
             }
-            index = utf8.index(after: index)
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: utf8[plainStart...]))
+            buffer.writeInteger(UInt8(ascii: "\""))
         }
-        buffer.writeBytes(utf8[plainStart..<utf8.endIndex])
-        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

@@ -120,6 +120,28 @@ import TollgateTestSupport
         }
     }
 
+    @Test func theAuthorizationHeaderIsReadAsHTTPAllowsIt() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let body = String(buffer: try WireCoding.encode(["model": "gpt-4o", "messages": [["role": "user", "content": "hi"]]] as JSONValue))
+            // The scheme in any case, and blanks around the token, are accepted.
+            for header in ["Bearer \(key)", "bearer \(key)", "BEARER \(key)", "Bearer   \(key)  ", "Bearer \t\(key)\t"] {
+                let response = try await gateway.send(.post, "/v1/chat/completions", body: body, headers: [.authorization: header])
+                #expect(response.status == .ok, "\(header)")
+            }
+            // Anything else is a missing key, not a crash.
+            for header in ["Basic \(key)", "Bearer", "Bearer ", "Bearer    ", "Bearerx\(key)", "Beärer \(key)", key] {
+                let response = try await gateway.send(.post, "/v1/chat/completions", body: body, headers: [.authorization: header])
+                #expect(response.status == .unauthorized, "\(header)")
+                #expect(try response.errorBody()["code"] == "missing_api_key", "\(header)")
+            }
+            // A token with a space inside is a wrong key.
+            let split = try await gateway.send(.post, "/v1/chat/completions", body: body, headers: [.authorization: "Bearer \(key.prefix(8)) \(key.dropFirst(8))"])
+            #expect(split.status == .unauthorized)
+            #expect(try split.errorBody()["code"] == "invalid_api_key")
+        }
+    }
+
     @Test func adminEndpointsNeedTheAdminKey() async throws {
         try await GatewayHarness.run { gateway in
             let (_, teamKey) = try await gateway.makeCaller()

@@ -30,11 +30,17 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// The token of an `Authorization: Bearer …` header (the scheme in any case).
+/// The token of an `Authorization: Bearer …` header (the scheme in any case), without the spaces
+/// and tabs around it. Read byte by byte: this runs on every request.
 func bearerToken(_ request: Request) -> String? {
-    guard let header = request.headers[.authorization], header.utf8.count > 7 else { return nil }
-    let scheme = header.utf8.prefix(7)
-    guard scheme.elementsEqual("Bearer ".utf8) || String(decoding: scheme, as: UTF8.self).lowercased() == "bearer " else { return nil }
-    let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-    return token.isEmpty ? nil : token
+    guard let header = request.headers[.authorization] else { return nil }
+    let bytes = header.utf8
+    let scheme = "bearer ".utf8
+    guard bytes.count > scheme.count,
+          zip(bytes, scheme).allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 0x20 == $1 : $0 == $1 })
+    else { return nil }
+    func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    let token = bytes.dropFirst(scheme.count).drop(while: isBlank)
+    guard let last = token.lastIndex(where: { !isBlank($0) }) else { return nil }
+    return String(Substring(token[...last]))
 }

@@ -14,10 +14,7 @@ enum APIKeySecret {
 
     /// The lowercase hex SHA-256 of a secret.
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// The part of a secret shown in listings.

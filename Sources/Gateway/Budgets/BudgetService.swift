@@ -18,6 +18,9 @@ final class BudgetService: Sendable {
     private let logger: Logger
     /// The limits last seen for each counter, so written spend can be checked for alerts.
     private let watched = Mutex<[BudgetKey: WatchedScope]>([:])
+    /// The current period of each time zone in use: calendar arithmetic costs more than the rest
+    /// of admission, and the answer holds for a month.
+    private let periods = Mutex<[TimeZone: BudgetPeriod]>([:])
 
     struct WatchedScope {
         var scope: BudgetScope
@@ -35,13 +38,22 @@ final class BudgetService: Sendable {
 
     /// The key's and the team's scopes in the current period, key first.
     func scopes(for principal: Principal, at date: Date) -> [BudgetScope] {
-        let period = BudgetPeriod(containing: date, timeZone: principal.team.timeZone)
+        let period = period(containing: date, timeZone: principal.team.timeZone)
         return [
             BudgetScope(key: BudgetKey(kind: .key, id: principal.key.id, periodStart: period.start), name: principal.key.name,
                         hardLimit: principal.key.monthlyBudget, softLimit: principal.key.softBudget, period: period),
             BudgetScope(key: BudgetKey(kind: .team, id: principal.team.id, periodStart: period.start), name: principal.team.name,
                         hardLimit: principal.team.monthlyBudget, softLimit: principal.team.softBudget, period: period),
         ]
+    }
+
+    func period(containing date: Date, timeZone: TimeZone) -> BudgetPeriod {
+        if let known = periods.withLock({ $0[timeZone] }), known.start <= date, date < known.end {
+            return known
+        }
+        let period = BudgetPeriod(containing: date, timeZone: timeZone)
+        periods.withLock { $0[timeZone] = period }
+        return period
     }
 
     /// Loads counters this replica has not seen yet from the shared store.
@@ -175,7 +187,7 @@ final class BudgetService: Sendable {
 
     /// The team's own scope, for the admin team view.
     func teamStatus(_ team: Team) async throws -> BudgetSnapshot {
-        let period = BudgetPeriod(containing: clock(), timeZone: team.timeZone)
+        let period = period(containing: clock(), timeZone: team.timeZone)
         let scope = BudgetScope(key: BudgetKey(kind: .team, id: team.id, periodStart: period.start), name: team.name,
                                 hardLimit: team.monthlyBudget, softLimit: team.softBudget, period: period)
         try await load([scope], teamID: team.id)

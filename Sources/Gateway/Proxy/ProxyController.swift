@@ -237,11 +237,20 @@ struct ProxyController {
     /// The task from `X-Tollgate-Task`, else `metadata.task`, else `default`.
     static func task(header: String?, metadata: String?) throws -> String {
         let task = header ?? metadata ?? "default"
-        guard !task.isEmpty, task.count <= 100, task.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:/".contains($0)) }) else {
+        guard !task.isEmpty, task.utf8.count <= 100, task.utf8.allSatisfy(Self.isTaskByte) else {
             throw GatewayError.invalidRequest(
                 "The task must be 1 to 100 characters of letters, digits and - _ . : /.", param: "metadata.task", code: "invalid_task")
         }
         return task
+    }
+
+    /// ASCII letters, digits and `- _ . : /`.
+    private static func isTaskByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "/"): true
+        default: false
+        }
     }
 
     static func headers(_ call: ProxiedCall, hold: BudgetHold) -> HTTPFields {
