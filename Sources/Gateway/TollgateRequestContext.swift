@@ -20,8 +20,10 @@ public struct TollgateRequestContext: RequestContext {
 /// Random request ids, `req_` and 24 hex digits.
 enum RequestIdentifier {
     static func make() -> String {
+        // Two draws, not one a byte: each is a system call.
         var generator = SystemRandomNumberGenerator()
-        return "req_" + Hex.lowercase((0..<12).map { _ in generator.next() as UInt8 })
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        return "req_" + Hex.lowercase(withUnsafeBytes(of: (high, low)) { Array($0.prefix(12)) })
     }
 }
 

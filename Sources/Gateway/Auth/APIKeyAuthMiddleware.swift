@@ -33,14 +33,17 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
 /// The token of an `Authorization: Bearer …` header (the scheme in any case), without the spaces
 /// and tabs around it. Read byte by byte: this runs on every request.
 func bearerToken(_ request: Request) -> String? {
-    guard let header = request.headers[.authorization] else { return nil }
-    let bytes = header.utf8
-    let scheme = "bearer ".utf8
-    guard bytes.count > scheme.count,
-          zip(bytes, scheme).allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 0x20 == $1 : $0 == $1 })
-    else { return nil }
-    func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-    let token = bytes.dropFirst(scheme.count).drop(while: isBlank)
-    guard let last = token.lastIndex(where: { !isBlank($0) }) else { return nil }
-    return String(Substring(token[...last]))
+    guard var header = request.headers[.authorization] else { return nil }
+    return header.withUTF8 { bytes -> String? in
+        let scheme = "bearer "
+        guard bytes.count > scheme.utf8.count,
+              zip(bytes, scheme.utf8).allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 0x20 == $1 : $0 == $1 })
+        else { return nil }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = scheme.utf8.count
+        var end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        return start < end ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : nil
+    }
 }
