@@ -83,6 +83,7 @@ let package = Package(
             name: "tollgate-loadgen",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/LoadGenerator"
