@@ -26,18 +26,3 @@ enum RequestIdentifier {
         return "req_" + Hex.lowercase(withUnsafeBytes(of: (high, low)) { Array($0.prefix(12)) })
     }
 }
-
-/// Lowercase hexadecimal text of bytes, two digits each.
-enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}

@@ -11,7 +11,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
         guard let secret = bearerToken(request) else {
             throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…'.", code: "missing_api_key")
         }
-        guard secret.hasPrefix(APIKeySecret.scheme), secret.count < 200,
+        guard secret.hasPrefix(APIKeySecret.scheme), secret.utf8.count < 200,
               let principal = try await cache.principal(secretHash: APIKeySecret.hash(secret))
         else {
             throw GatewayError.unauthorized("Incorrect API key provided: \(APIKeySecret.prefix(of: secret))…. Ask your platform admin for a Tollgate key.")

@@ -47,6 +47,7 @@ final class BudgetService: Sendable {
         ]
     }
 
+    /// The budget period containing `date` in `timeZone`, from the cache while it still holds.
     func period(containing date: Date, timeZone: TimeZone) -> BudgetPeriod {
         if let known = periods.withLock({ $0[timeZone] }), known.start <= date, date < known.end {
             return known
