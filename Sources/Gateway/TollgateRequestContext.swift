@@ -1,3 +1,4 @@
+import Foundation
 import Governance
 import Hummingbird
 import Logging
@@ -17,12 +18,23 @@ public struct TollgateRequestContext: RequestContext {
     }
 }
 
-/// Random request ids, `req_` and 24 hex digits.
+/// Request ids: `req_`, 12 hex digits of the Unix time in milliseconds, then 20 random hex digits.
+///
+/// Ids made later sort later, so the usage table's primary key grows at its right edge: a batch
+/// of usage rows touches a few hot index pages instead of random ones all over a large index.
+/// The 80 random bits keep ids made in the same millisecond, on any replica, from colliding.
 enum RequestIdentifier {
-    static func make() -> String {
+    static func make(at date: Date = Date()) -> String {
+        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for shift in stride(from: 40, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)))
+        }
         // Two draws, not one a byte: each is a system call.
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64, low = generator.next() as UInt64
-        return "req_" + Hex.lowercase(withUnsafeBytes(of: (high, low)) { Array($0.prefix(12)) })
+        withUnsafeBytes(of: (high, low)) { bytes.append(contentsOf: $0.prefix(10)) }
+        return "req_" + Hex.lowercase(bytes)
     }
 }

@@ -17,11 +17,23 @@ public struct PostgresUsageStore: UsageStore {
         self.logger = logger
     }
 
+    /// A batch is first written as wholly new: the unique index checks each row as it inserts it,
+    /// which costs far less than probing the index for every row beforehand. Only a batch that was
+    /// partly written already (a retry after a lost acknowledgement) fails that way, and is then
+    /// written again skipping the rows that exist; the failed statement changed nothing.
     @discardableResult
     public func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
         guard !events.isEmpty else { return UsageWriteResult(inserted: 0) }
+        do {
+            return try await write(InsertNewUsageBatch(events: events))
+        } catch let error where PostgresGovernanceStore.isUniqueViolation(error) {
+            return try await write(InsertUsageBatchSkippingWritten(events: events))
+        }
+    }
+
+    private func write(_ statement: some UsageBatchStatement) async throws -> UsageWriteResult {
         var result = UsageWriteResult(inserted: 0)
-        for try await (kind, id, periodStart, value) in try await client.execute(InsertUsageBatch(events: events), logger: logger) {
+        for try await (kind, id, periodStart, value) in try await client.execute(statement, logger: logger) {
             if kind == "inserted" {
                 result.inserted = Int(value) ?? 0
             } else if let id, let periodStart, let spent = Money(value) {
@@ -32,13 +44,27 @@ public struct PostgresUsageStore: UsageStore {
     }
 }
 
+struct InsertNewUsageBatch: UsageBatchStatement {
+    static let sql = usageBatchSQL(skippingWritten: false)
+    var events: [UsageEvent]
+}
+
+struct InsertUsageBatchSkippingWritten: UsageBatchStatement {
+    static let sql = usageBatchSQL(skippingWritten: true)
+    var events: [UsageEvent]
+}
+
 /// The batch insert, prepared once per connection so PostgreSQL parses and plans it once.
 /// Costs travel as text so no digit is lost; "" stands for NULL (unpriced).
-struct InsertUsageBatch: PostgresPreparedStatement {
-    /// One `("inserted", nil, nil, count)` row, then `(scope, id, period start, spent)` per scope.
-    typealias Row = (String, UUID?, Date?, String)
+protocol UsageBatchStatement: PostgresPreparedStatement where Row == (String, UUID?, Date?, String) {
+    var events: [UsageEvent] { get }
+}
 
-    static let sql = """
+/// The statement's text; `skippingWritten` leaves out events whose (request id, attempt) exists.
+/// It answers one `("inserted", nil, nil, count)` row, then `(scope, id, period start, spent)` per
+/// budget scope the batch touched.
+func usageBatchSQL(skippingWritten: Bool) -> String {
+    """
         WITH inserted AS (
             INSERT INTO usage_events (
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
@@ -56,7 +82,7 @@ struct InsertUsageBatch: PostgresPreparedStatement {
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start, has_period)
-            ON CONFLICT (request_id, attempt) DO NOTHING
+            \(skippingWritten ? "ON CONFLICT (request_id, attempt) DO NOTHING" : "")
             RETURNING created_at, team_id, key_id, task, served_model, provider, uncached_input_tokens, cache_read_tokens,
                 cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, budget_period_start
         ), rolled AS (
@@ -98,9 +124,9 @@ struct InsertUsageBatch: PostgresPreparedStatement {
         UNION ALL
         SELECT scope_kind, scope_id, period_start, spent_usd::text FROM spent
         """
+}
 
-    var events: [UsageEvent]
-
+extension UsageBatchStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 22)
         bindings.append(events.map(\.requestID))
@@ -128,7 +154,7 @@ struct InsertUsageBatch: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row {
-        try row.decode(Row.self)
+    func decodeRow(_ row: PostgresRow) throws -> (String, UUID?, Date?, String) {
+        try row.decode((String, UUID?, Date?, String).self)
     }
 }

@@ -52,6 +52,7 @@ import TollgateTestSupport
             let batch = [Self.event("a", team: team, key: key, at: now), Self.event("b", team: team, key: key, at: now, cost: nil)]
             #expect(try await store.insert(batch).inserted == 2)
             // The same batch again (a retry after a lost acknowledgement) adds nothing.
+            // The retry first fails as a wholly new batch, then is written skipping what exists.
             #expect(try await store.insert(batch + [Self.event("c", team: team, key: key, at: now)]).inserted == 1)
 
             let rows = try await client.query("SELECT request_id, cost_usd::text, cache_write_tokens, reasoning_tokens FROM usage_events ORDER BY request_id")
@@ -92,6 +93,10 @@ import TollgateTestSupport
             // The figure is the store's total, earlier batches (and other replicas) included.
             let second = try await store.insert([priced("d", "0.000000000001")])
             #expect(second.spend.first { $0.scope == "team" }?.spent == Money("0.350000000001"))
+            // A retried batch adds only its new events to the spend.
+            let retried = try await store.insert([priced("b", "0.25"), priced("e", "0.5")])
+            #expect(retried.inserted == 1)
+            #expect(retried.spend.first { $0.scope == "key" }?.spent == Money("0.850000000001"))
         }
     }
 
