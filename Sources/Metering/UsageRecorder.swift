@@ -22,6 +22,8 @@ public final class UsageRecorder: Sendable {
 
     private let store: any UsageStore
     private let state = Mutex(State())
+    /// Ends when `finish()` is called, so `run()` can start the shutdown deadline without polling.
+    private let finishing = AsyncStream<Never>.makeStream()
     private let writing = AsyncLock()
     private let flushInterval: Duration
     private let maxBatch: Int
@@ -98,7 +100,8 @@ public final class UsageRecorder: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writeUntilFinished() }
             group.addTask {
-                while !self.isFinished { try? await Task.sleep(for: .milliseconds(50)) }
+                for await _ in self.finishing.stream {}
+                guard !Task.isCancelled else { return }
                 try? await Task.sleep(for: self.shutdownDeadline)
             }
             await group.next()
@@ -144,5 +147,6 @@ public final class UsageRecorder: Sendable {
     /// Asks `run()` to flush what is queued and return.
     public func finish() {
         state.withLock { $0.finished = true }
+        finishing.continuation.finish()
     }
 }

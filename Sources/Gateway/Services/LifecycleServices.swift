@@ -47,7 +47,7 @@ struct GovernanceChangeService: Service {
     let cache: PrincipalCache
 
     func run() async {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await listener.listen { change in
                 switch change {
                 case .key(let id): cache.invalidate(keyID: id)
