@@ -4,7 +4,8 @@
 #      each request's scheduled start), three ways taking turns second by second: straight to the
 #      upstream, through a bare Hummingbird + AsyncHTTPClient pass-through (tollgate-passthrough,
 #      the floor for any proxy on this stack), and through Tollgate. Taking turns spreads the
-#      shared machine's drifting background noise evenly over the three paths;
+#      shared machine's drifting background noise evenly over the three paths; ROUNDS rounds
+#      (default 3) are run and reported each, with their medians;
 #   2. closed-loop throughput at 64 connections, the same three ways;
 #   3. when nginx is installed, the fixed-rate latency again with nginx as the upstream: it answers
 #      a canned completion for almost no CPU, which isolates what the proxies themselves add.
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RATE=${RATE:-1000}
 DURATION=${DURATION:-20}
+ROUNDS=${ROUNDS:-3}
 LOOP_DURATION=${LOOP_DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 
@@ -70,17 +72,45 @@ BODY='{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"system","conte
 echo "$BODY" >"$WORK/body.json"
 CHAT=/v1/chat/completions
 
-# Fixed rate, the three paths taking turns every second; prints one "p50 p99 rps failures" line each.
-fixed_rate() {  # key url…
-    local key=$1; shift
-    "$LOADGEN" "$@" --rate "$RATE" --seconds "$DURATION" --slice-ms 1000 --body "$WORK/body.json" \
-        --header "authorization: Bearer $key" >"$WORK/load.txt"
-    python3 - "$WORK/load.txt" <<'PY'
-import sys
-for line in open(sys.argv[1]):
+# Fixed rate, the three paths taking turns every second, ROUNDS times; prints the markdown table:
+# the median over the rounds of each path's p50 and p99, then what each round measured.
+fixed_rate() {  # label key url…
+    local label=$1 key=$2; shift 2
+    : >"$WORK/load.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+        echo "  round $round of $ROUNDS" >&2
+        "$LOADGEN" "$@" --rate "$RATE" --seconds "$DURATION" --slice-ms 1000 --body "$WORK/body.json" \
+            --header "authorization: Bearer $key" >>"$WORK/load.txt"
+    done
+    python3 - "$WORK/load.txt" "$label" <<'PY'
+import statistics, sys
+paths = [f"{sys.argv[2]} directly", "through the bare pass-through", "through Tollgate"]
+rounds = []  # per round: [(p50, p99, rps, failures)] in path order
+for number, line in enumerate(open(sys.argv[1])):
     fields = line.split()[2:]
     values = dict(zip(fields[0::2], fields[1::2]))
-    print(values["p50_ms"], values["p99_ms"], values["achieved_rps"], values["failures"])
+    if number % 3 == 0:
+        rounds.append([])
+    rounds[-1].append((float(values["p50_ms"]), float(values["p99_ms"]), int(values["achieved_rps"]), int(values["failures"])))
+def median(path, column):
+    return statistics.median(r[path][column] for r in rounds)
+print("| path | p50 (ms) | p99 (ms) | achieved req/s | failed |")
+print("| --- | --- | --- | --- | --- |")
+for path, name in enumerate(paths):
+    print(f"| {name} | {median(path, 0):.3f} | {median(path, 1):.3f} | {median(path, 2):.0f} | {sum(r[path][3] for r in rounds)} |")
+for path, name, bold in ((1, "added by the bare pass-through", ""), (2, "added by Tollgate", "**")):
+    added50 = statistics.median(r[path][0] - r[0][0] for r in rounds)
+    added99 = statistics.median(r[path][1] - r[0][1] for r in rounds)
+    print(f"| {bold}{name}{bold} | {bold}{added50:.3f}{bold} | {bold}{added99:.3f}{bold} | | |")
+print()
+print(f"Medians of {len(rounds)} rounds; an added row is the median of each round's own difference.")
+print("Each round, p99 in ms:")
+print()
+print("| round | " + " | ".join(paths) + " | added by the pass-through | added by Tollgate |")
+print("| --- " * (len(paths) + 3) + "|")
+for number, r in enumerate(rounds, 1):
+    cells = [f"{p[1]:.3f}" for p in r] + [f"{r[1][1] - r[0][1]:.3f}", f"{r[2][1] - r[0][1]:.3f}"]
+    print(f"| {number} | " + " | ".join(cells) + " |")
 PY
 }
 closed_loop() {  # key url -> "rps p50_ms p99_ms non2xx requests"
@@ -106,21 +136,6 @@ sent = re.search(r"(\d+) requests in", text).group(1)
 print(f"{rps:.0f} {ms(50):.3f} {ms(99):.3f} {errors.group(1) if errors else 0} {sent}")
 PY
 }
-minus() { python3 -c "print(f'{$1 - $2:.3f}')"; }
-latency_table() {  # upstream-label then 3 lines of fixed_rate output on stdin
-    local label=$1 u50 u99 urps ubad p50 p99 prps pbad t50 t99 trps tbad
-    read -r u50 u99 urps ubad; read -r p50 p99 prps pbad; read -r t50 t99 trps tbad
-    cat <<MD
-| path | p50 (ms) | p99 (ms) | achieved req/s | failed |
-| --- | --- | --- | --- | --- |
-| $label directly | $u50 | $u99 | $urps | $ubad |
-| through the bare pass-through | $p50 | $p99 | $prps | $pbad |
-| through Tollgate | $t50 | $t99 | $trps | $tbad |
-| added by the bare pass-through | $(minus "$p50" "$u50") | $(minus "$p99" "$u99") | | |
-| **added by Tollgate** | **$(minus "$t50" "$u50")** | **$(minus "$t99" "$u99")** | | |
-MD
-}
-
 # --- against the mock upstream ---
 LOG_LEVEL=warning "$BIN" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 &
 PIDS+=($!)
@@ -137,8 +152,8 @@ for url in "$PROXY" "$PASS" "$DIRECT"; do
     hey -n 2000 -c 16 -m POST -T application/json -H "authorization: Bearer $KEY" -D "$WORK/body.json" "$url" >/dev/null
 done
 
-echo "fixed rate $RATE/s, ${DURATION}s on each path, taking turns: mock, pass-through, Tollgate"
-MOCK_TABLE=$(fixed_rate "$KEY" "$DIRECT" "$PASS" "$PROXY" | latency_table "mock")
+echo "fixed rate $RATE/s, ${DURATION}s on each path a round, taking turns: mock, pass-through, Tollgate"
+MOCK_TABLE=$(fixed_rate mock "$KEY" "$DIRECT" "$PASS" "$PROXY")
 echo "closed loop, $CONNECTIONS connections, ${LOOP_DURATION}s each"
 read -r CDRPS CD50 CD99 CDBAD _ < <(closed_loop "$KEY" "$DIRECT")
 read -r CPRPS CP50 CP99 CPBAD _ < <(closed_loop "$KEY" "$PASS")
@@ -146,7 +161,7 @@ read -r CTRPS CT50 CT99 CTBAD CTSENT < <(closed_loop "$KEY" "$PROXY")
 
 # Every request through Tollgate must be in the spend report (metering on, nothing lost).
 sleep 1
-SENT=$(( 2000 + RATE * DURATION + CTSENT ))
+SENT=$(( 2000 + RATE * DURATION * ROUNDS + CTSENT ))
 METERED=$(admin "$PORT" GET "/admin/spend?team_id=$TEAM" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["requests"])')
 
 # --- against nginx ---
@@ -189,9 +204,9 @@ YAML
     for url in "$NGINX_PROXY" "$NGINX_PASS"; do
         hey -n 2000 -c 16 -m POST -T application/json -H "authorization: Bearer $KEY2" -D "$WORK/body.json" "$url" >/dev/null
     done
-    NGINX_TABLE=$(fixed_rate "$KEY2" "$NGINX_DIRECT" "$NGINX_PASS" "$NGINX_PROXY" | latency_table "nginx")
+    NGINX_TABLE=$(fixed_rate nginx "$KEY2" "$NGINX_DIRECT" "$NGINX_PASS" "$NGINX_PROXY")
     NGINX_SECTION="
-## Added latency with nginx as the upstream (fixed $RATE requests/s, ${DURATION}s a path)
+## Added latency with nginx as the upstream (fixed $RATE requests/s, $ROUNDS rounds of ${DURATION}s a path)
 
 nginx answers a canned completion for almost no CPU, so more of the two cores is left for the
 proxies: this isolates what they add (the setup of the reference numbers in the issue).
@@ -210,11 +225,13 @@ request through Tollgate is priced and written to PostgreSQL in batches. The req
 \`gpt-4o-mini\` chat completion. "Bare pass-through" is \`tollgate-passthrough\`: Hummingbird +
 AsyncHTTPClient forwarding the body and nothing else, the floor for a proxy on this stack.
 
-## Added latency at a fixed $RATE requests/s (tollgate-loadgen, evenly spaced, ${DURATION}s a path)
+## Added latency at a fixed $RATE requests/s (tollgate-loadgen, evenly spaced, $ROUNDS rounds of ${DURATION}s a path)
 
-The three paths take turns second by second within one run, so the machine's background noise
-falls on each alike. Latency is counted from each request's scheduled start, so queueing is not
-hidden. Upstream: \`tollgate mock-upstream\` (Hummingbird, deterministic answers).
+The three paths take turns second by second within a round, so the machine's background noise
+falls on each alike; the noise still drifts between rounds by up to a millisecond at p99, so each
+round is shown and the table gives the medians. Latency is counted from each request's scheduled
+start, so queueing is not hidden. Upstream: \`tollgate mock-upstream\` (Hummingbird,
+deterministic answers).
 
 $MOCK_TABLE
 
