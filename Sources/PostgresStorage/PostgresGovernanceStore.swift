@@ -71,10 +71,6 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func isUniqueViolation(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
-    }
-
     /// The channel on which key and team changes are announced to every replica.
     public static let changeChannel = "tollgate_governance"
 
@@ -103,7 +99,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
                 SELECT \(unescaped: Self.teamColumns) FROM t
                 """, { try Self.team($0) })
             return try Self.only(created)
-        } catch where Self.isUniqueViolation(error) {
+        } catch where isUniqueViolation(error) {
             throw GovernanceError.conflict("a team named '\(name)' already exists")
         }
     }
@@ -134,7 +130,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
                 )
                 SELECT \(unescaped: Self.teamColumns) FROM t
                 """, { try Self.team($0) }).first
-        } catch where Self.isUniqueViolation(error) {
+        } catch where isUniqueViolation(error) {
             throw GovernanceError.conflict("a team named '\(changes.name ?? "")' already exists")
         }
         if team != nil { await announce(.team(id)) }

@@ -26,7 +26,7 @@ public struct PostgresUsageStore: UsageStore {
         guard !events.isEmpty else { return UsageWriteResult(inserted: 0) }
         do {
             return try await write(InsertNewUsageBatch(events: events))
-        } catch let error where PostgresGovernanceStore.isUniqueViolation(error) {
+        } catch let error where isUniqueViolation(error) {
             return try await write(InsertUsageBatchSkippingWritten(events: events))
         }
     }

@@ -1,3 +1,5 @@
+import PostgresNIO
+
 /// A storage failure that is not PostgreSQL's own: a launcher step, a migration, a bad address.
 public struct StorageError: Error, Sendable, CustomStringConvertible {
     public let description: String
@@ -17,4 +19,9 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     static func badURL(_ reason: String) -> StorageError {
         StorageError("DATABASE_URL: \(reason)")
     }
+}
+
+/// Whether PostgreSQL refused a write because a unique key already holds its value.
+func isUniqueViolation(_ error: any Error) -> Bool {
+    (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
 }
