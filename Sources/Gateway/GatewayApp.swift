@@ -44,6 +44,8 @@ public enum GatewayApp {
         httpConfiguration.timeout = .init(connect: .seconds(5), read: silence)
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
         httpConfiguration.decompression = .enabled(limit: .ratio(50))
+        // Provider keys and prompts go only to the configured hosts: a redirect is an error.
+        httpConfiguration.redirectConfiguration = .disallow
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)

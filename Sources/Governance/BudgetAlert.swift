@@ -43,6 +43,14 @@ public struct BudgetAlert: Sendable, Hashable, Codable {
         }
     }
 
+    /// Whether a request refused at the hard limit means the budget is used up, so the refusal
+    /// counts as reaching 100 %: only when spend and open reservations have reached 90 % of the
+    /// limit. One oversized request (a huge `max_tokens`) on a budget with room left is refused
+    /// without claiming the 100 % alert.
+    public static func refusalExhausts(spent: Money, reserved: Money, limit: Money) -> Bool {
+        (spent + reserved).amount * 10 >= limit.amount * 9
+    }
+
     enum CodingKeys: String, CodingKey {
         case type, scope, scopeID = "scope_id", scopeName = "scope_name", teamID = "team_id", threshold = "threshold_percent"
         case limit = "limit_usd", spent = "spent_usd", periodStart = "period_start", periodEnd = "period_end", time = "created_at"

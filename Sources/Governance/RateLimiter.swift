@@ -46,7 +46,9 @@ public final class RateLimiter: Sendable {
             }
             if let which {
                 for (name, bucket, _) in updated { buckets[name] = bucket }
-                return .limited(which, retryAfter: max(Int((wait - 1e-6).rounded(.up)), 1))
+                // Held below a year: a bucket driven far below zero must not make a huge Double
+                // that traps on its way to Int.
+                return .limited(which, retryAfter: max(Int(min(wait - 1e-6, 31_536_000).rounded(.up)), 1))
             }
             for (name, var bucket, cost) in updated {
                 bucket.level -= cost
@@ -64,7 +66,7 @@ public final class RateLimiter: Sendable {
         buckets.withLock { buckets in
             let name = BucketID(keyID: keyID, limit: .tokens)
             guard var bucket = buckets[name] else { return }
-            bucket.level = min(Double(tpm), bucket.level + Double(tokens))
+            bucket.level = max(min(Double(tpm), bucket.level + Double(tokens)), -Double(tpm) * 1_000)
             buckets[name] = bucket
         }
     }

@@ -1,3 +1,5 @@
+import OpenAIWire
+
 /// What the mock does for a model, picked from words in the model's name, so a test chooses a
 /// behaviour just by the model it routes to:
 ///
@@ -10,6 +12,8 @@
 /// | `stream-cut` | stops a stream after half its chunks, with no usage and no `[DONE]` |
 /// | `drip` | streams one event every 100 ms (for clients that hang up mid-stream) |
 /// | `invalid-json` | answers 200 with a body that is not JSON |
+/// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
+/// | `negative-usage` | reports -5 prompt tokens |
 /// | anything else | answers normally |
 public struct MockBehaviour: Sendable, Equatable {
     public var errorStatus: Int?
@@ -19,6 +23,8 @@ public struct MockBehaviour: Sendable, Equatable {
     public var cutsStream: Bool
     public var invalidJSON: Bool
     public var drips: Bool
+    public var hugeUsage: Bool
+    public var negativeUsage: Bool
 
     public init(model: String) {
         let name = model.lowercased()
@@ -33,5 +39,20 @@ public struct MockBehaviour: Sendable, Equatable {
         cutsStream = name.contains("stream-cut")
         invalidJSON = name.contains("invalid-json")
         drips = name.contains("drip")
+        hugeUsage = name.contains("huge-usage")
+        negativeUsage = name.contains("negative-usage")
+    }
+
+    /// The usage object the mock reports for `usage`: as it is, or misreported on request.
+    public func reported(_ usage: Usage) -> JSONValue {
+        guard var json = usage.json.objectValue else { return usage.json }
+        if hugeUsage {
+            json["completion_tokens"] = .integer(100_000_000_000_000_000)
+            json["total_tokens"] = .integer(100_000_000_000_000_000)
+        }
+        if negativeUsage {
+            json["prompt_tokens"] = -5
+        }
+        return .object(json)
     }
 }

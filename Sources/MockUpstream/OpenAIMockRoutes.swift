@@ -75,7 +75,7 @@ final class OpenAIMockRoutes: Sendable {
             if includeUsage {
                 events.append(.object([
                     "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-                    "choices": [], "usage": usage.json,
+                    "choices": [], "usage": behaviour.reported(usage),
                 ]))
             }
             return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream,
@@ -95,7 +95,7 @@ final class OpenAIMockRoutes: Sendable {
             "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]],
             "system_fingerprint": "fp_mock",
         ]
-        if behaviour.sendsUsage { answer["usage"] = usage.json }
+        if behaviour.sendsUsage { answer["usage"] = behaviour.reported(usage) }
         return try Response.json(.object(answer))
     }
 

@@ -55,12 +55,24 @@ public struct ChatCompletionRequest: Sendable {
         if let task = body["metadata"]?["task"], task.stringValue == nil, !task.isNull {
             throw WireError("Invalid type for 'metadata.task': expected a string, but got \(task.typeName).", param: "metadata.task")
         }
+        try expect(body, "n", \.intValue, "an integer")
         for key in ["max_tokens", "max_completion_tokens"] {
-            if let limit = body[key]?.intValue, limit < 1 {
-                throw WireError("Invalid '\(key)': must be at least 1.", param: key)
+            if let limit = body[key]?.intValue, !(1...Self.maxTokensCeiling).contains(limit) {
+                throw WireError("Invalid '\(key)': must be at least 1 and at most \(Self.maxTokensCeiling), got \(limit).", param: key)
             }
         }
+        if let n = body["n"]?.intValue, !(1...Self.maxChoices).contains(n) {
+            throw WireError("Invalid 'n': must be at least 1 and at most \(Self.maxChoices), got \(n).", param: "n")
+        }
     }
+
+    /// The largest `max_tokens` any request may ask for, whatever the model: no model writes a
+    /// billion tokens, and every sum over token counts stays far from `Int` overflow below it.
+    /// A priced model's own `max_output_tokens` is checked on top of this.
+    public static let maxTokensCeiling = Usage.maxPlausibleTokens
+
+    /// The most choices (`n`) one request may ask for, as OpenAI allows.
+    public static let maxChoices = 128
 
     private static func expect<T>(
         _ body: [String: JSONValue], _ key: String, _ read: (JSONValue) -> T?, _ expected: String
@@ -90,6 +102,14 @@ public struct ChatCompletionRequest: Sendable {
         body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
     }
 
+    /// The field that set `maxOutputTokens`, for error messages.
+    public var maxOutputTokensField: String {
+        body["max_completion_tokens"]?.intValue != nil ? "max_completion_tokens" : "max_tokens"
+    }
+
+    /// How many choices the answer carries (`n`, 1 when unset): each is generated and billed.
+    public var choices: Int { body["n"]?.intValue ?? 1 }
+
     /// `metadata.task`, if the client set one.
     public var metadataTask: String? { body["metadata"]?["task"]?.stringValue }
 
@@ -114,30 +134,43 @@ public struct ChatCompletionRequest: Sendable {
 
     /// An upper bound on the prompt's tokens, for budget reservations: no tokenizer makes more
     /// tokens than a text has bytes, so every text counts a token a byte; each message adds 16 for
-    /// its framing, each image 2,000, and tool definitions count by their JSON bytes.
+    /// its framing, tool calls and tool definitions count by their JSON bytes, and every other part
+    /// by `partTokenBound`.
     public var inputTokenBound: Int {
         var tokens = 0
         for message in messages {
-            tokens += 16
+            tokens = Usage.sum(tokens, 16)
             if let content = message["content"]?.stringValue {
-                tokens += content.utf8.count
+                tokens = Usage.sum(tokens, content.utf8.count)
             } else if let parts = message["content"]?.arrayValue {
                 for part in parts {
-                    if let text = part["text"]?.stringValue {
-                        tokens += text.utf8.count
-                    } else {
-                        tokens += 2000
-                    }
+                    tokens = Usage.sum(tokens, Self.partTokenBound(part))
                 }
             }
-            if let calls = message["tool_calls"], let bytes = try? WireCoding.encode(calls) {
-                tokens += bytes.readableBytes
+            if let calls = message["tool_calls"] {
+                tokens = Usage.sum(tokens, Self.jsonBytes(calls))
             }
         }
-        if let tools = body["tools"], let bytes = try? WireCoding.encode(tools) {
-            tokens += bytes.readableBytes
+        if let tools = body["tools"] {
+            tokens = Usage.sum(tokens, Self.jsonBytes(tools))
         }
         return tokens
+    }
+
+    /// The most tokens one image costs on any provider Tollgate serves (OpenAI's patch-based
+    /// models top out near 2,500, Claude near 1,600, Gemini's high media resolution near 1,100).
+    public static let imageTokenBound = 6_000
+
+    /// A content part's bound: a text part's bytes; an image `imageTokenBound`; audio, files and
+    /// any other part their JSON bytes (a token a byte of their data), and at least the image bound.
+    static func partTokenBound(_ part: JSONValue) -> Int {
+        if let text = part["text"]?.stringValue { return text.utf8.count }
+        if part["type"]?.stringValue == "image_url" { return imageTokenBound }
+        return max(imageTokenBound, jsonBytes(part))
+    }
+
+    static func jsonBytes(_ value: JSONValue) -> Int {
+        WireCoding.encode(value).readableBytes
     }
 
     public func encoded() throws -> ByteBuffer {

@@ -37,6 +37,21 @@ public struct EmbeddingsRequest: Sendable {
         set { body["model"] = .string(newValue) }
     }
 
+    /// An upper bound on the input's tokens: a string counts a token a byte, a token array its
+    /// length, summed over a list of inputs.
+    public var inputTokenBound: Int {
+        Self.tokenBound(body["input"] ?? .null)
+    }
+
+    private static func tokenBound(_ input: JSONValue) -> Int {
+        switch input {
+        case .string(let text): text.utf8.count
+        case .integer, .number: 1
+        case .array(let items): items.reduce(0) { Usage.sum($0, tokenBound($1)) }
+        default: 0
+        }
+    }
+
     public func encoded() throws -> ByteBuffer {
         try WireCoding.encode(body)
     }

@@ -34,11 +34,15 @@ public struct SSEParser: Sendable {
     private var pending = ByteBuffer()
     private var event: String?
     private var dataLines: [String] = []
+    private var dataBytes = 0
     /// Bytes held while waiting for the end of a line; a stream past this is malformed.
     public let maxLineBytes: Int
+    /// Data bytes one event may carry over all its lines; a stream past this is malformed.
+    public let maxEventBytes: Int
 
-    public init(maxLineBytes: Int = 16 * 1024 * 1024) {
+    public init(maxLineBytes: Int = 16 * 1024 * 1024, maxEventBytes: Int = 16 * 1024 * 1024) {
         self.maxLineBytes = maxLineBytes
+        self.maxEventBytes = maxEventBytes
     }
 
     /// Feeds bytes and returns the events completed by them.
@@ -52,6 +56,9 @@ public struct SSEParser: Sendable {
             pending.moveReaderIndex(forwardBy: 1)
             if line.hasSuffix("\r") { line.removeLast() }
             if let event = consume(line: line) { events.append(event) }
+            if dataBytes > maxEventBytes {
+                throw WireError("A server-sent event exceeds \(maxEventBytes) bytes.")
+            }
         }
         if pending.readableBytes > maxLineBytes {
             throw WireError("A server-sent event line exceeds \(maxLineBytes) bytes.")
@@ -70,7 +77,7 @@ public struct SSEParser: Sendable {
 
     private mutating func consume(line: String) -> SSEEvent? {
         if line.isEmpty {
-            defer { event = nil; dataLines = [] }
+            defer { event = nil; dataLines = []; dataBytes = 0 }
             guard !dataLines.isEmpty else { return nil }
             return SSEEvent(event: event, data: dataLines.joined(separator: "\n"))
         }
@@ -86,7 +93,9 @@ public struct SSEParser: Sendable {
             value = ""
         }
         switch field {
-        case "data": dataLines.append(String(value))
+        case "data":
+            dataLines.append(String(value))
+            dataBytes += value.utf8.count + 1
         case "event": event = String(value)
         default: break
         }

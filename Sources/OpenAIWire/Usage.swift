@@ -19,16 +19,44 @@ public struct Usage: Sendable, Equatable {
         self.reasoningTokens = reasoningTokens
     }
 
-    public var totalTokens: Int { promptTokens + completionTokens }
+    public var totalTokens: Int { Self.sum(promptTokens, completionTokens) }
+
+    /// More tokens than any one call can use: a count above it (or below zero) is an upstream
+    /// that misreports, and its answer is treated as invalid.
+    public static let maxPlausibleTokens = 1_000_000_000
+
+    /// Whether every count is within 0...`maxPlausibleTokens`, and the parts within their wholes.
+    public var isPlausible: Bool {
+        let range = 0...Self.maxPlausibleTokens
+        return range.contains(promptTokens) && range.contains(completionTokens) && range.contains(cachedTokens)
+            && range.contains(cacheWriteTokens) && range.contains(reasoningTokens)
+            && Self.sum(cachedTokens, cacheWriteTokens) <= promptTokens && reasoningTokens <= completionTokens
+    }
+
+    /// A sum of token counts that saturates instead of trapping: counts come from upstreams, and
+    /// an absurd one must fail `isPlausible`, not crash the gateway.
+    public static func sum(_ counts: Int...) -> Int {
+        counts.reduce(0) { total, count in
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            return overflow ? (count < 0 ? .min : .max) : sum
+        }
+    }
+
+    /// A token count as an upstream sent it: absent or null is 0, an integer is itself, and
+    /// anything else (a fraction, 1e30, a string) is `Int.max`, so `isPlausible` refuses it.
+    public static func count(_ value: JSONValue?) -> Int {
+        guard let value, !value.isNull else { return 0 }
+        return value.intValue ?? Int.max
+    }
 
     /// Reads a `usage` object; nil when the value is not an object with `prompt_tokens`.
     public init?(json: JSONValue) {
-        guard let prompt = json["prompt_tokens"]?.intValue else { return nil }
-        self.promptTokens = prompt
-        self.completionTokens = json["completion_tokens"]?.intValue ?? 0
-        self.cachedTokens = json["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0
-        self.cacheWriteTokens = json["prompt_tokens_details"]?["cache_write_tokens"]?.intValue ?? 0
-        self.reasoningTokens = json["completion_tokens_details"]?["reasoning_tokens"]?.intValue ?? 0
+        guard let prompt = json["prompt_tokens"], !prompt.isNull else { return nil }
+        self.promptTokens = Self.count(prompt)
+        self.completionTokens = Self.count(json["completion_tokens"])
+        self.cachedTokens = Self.count(json["prompt_tokens_details"]?["cached_tokens"])
+        self.cacheWriteTokens = Self.count(json["prompt_tokens_details"]?["cache_write_tokens"])
+        self.reasoningTokens = Self.count(json["completion_tokens_details"]?["reasoning_tokens"])
     }
 
     /// The usage as an OpenAI `usage` object.

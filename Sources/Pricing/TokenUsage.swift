@@ -20,6 +20,23 @@ public struct TokenUsage: Sendable, Hashable, Codable {
 
     public static let zero = TokenUsage()
 
-    /// Every prompt token, cached or not.
-    public var input: Int { uncachedInput + cacheRead + cacheWrite }
+    /// Every prompt token, cached or not (saturating: buckets come from upstreams).
+    public var input: Int { uncachedInput.saturatingAdd(cacheRead).saturatingAdd(cacheWrite) }
+
+    /// Every token of the call, input and output (saturating).
+    public var total: Int { input.saturatingAdd(output) }
+}
+
+extension Int {
+    /// `self + other`, held at `Int.max` or `Int.min` instead of trapping.
+    public func saturatingAdd(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other < 0 ? .min : .max) : sum
+    }
+
+    /// `self × other` for counts (non-negative), held at `Int.max` instead of trapping.
+    public func saturatingMultiply(_ other: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? .max : product
+    }
 }

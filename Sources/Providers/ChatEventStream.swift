@@ -29,6 +29,9 @@ public struct ChatEventStream: AsyncSequence, Sendable {
         var readyIndex = 0
         var ended = false
 
+        /// The usage the provider reported so far (see `StreamTranslator.usageSoFar`).
+        public var usageSoFar: Usage? { translator.usageSoFar }
+
         public mutating func next() async throws -> SSEEvent? {
             while true {
                 if readyIndex < ready.count {
@@ -42,7 +45,7 @@ public struct ChatEventStream: AsyncSequence, Sendable {
                 do {
                     chunk = try await body.next()
                 } catch {
-                    throw UpstreamHTTP.providerError(error, provider: provider)
+                    throw UpstreamHTTP.providerError(error, provider: provider, requestSent: true)
                 }
                 do {
                     if let chunk {

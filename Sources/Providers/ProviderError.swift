@@ -11,6 +11,8 @@ public struct ProviderError: Error, Sendable {
         case badResponse
         /// The request cannot be put in the provider's terms; it was never sent.
         case unsupported
+        /// The caller went away (its task was cancelled) before the answer was complete.
+        case cancelled
     }
 
     public let kind: Kind
@@ -18,16 +20,28 @@ public struct ProviderError: Error, Sendable {
     public let envelope: ErrorEnvelope
     /// The upstream's `retry-after`, passed on to the caller.
     public let retryAfter: String?
+    /// Whether the request had gone out to the upstream (its head written on a connection) when it
+    /// failed. A sent request may be billed by the provider, so it is metered; one that never left
+    /// (no connection, or not expressible for the provider) is not.
+    public var requestSent: Bool
 
-    public init(kind: Kind, envelope: ErrorEnvelope, retryAfter: String? = nil) {
+    public init(kind: Kind, envelope: ErrorEnvelope, retryAfter: String? = nil, requestSent: Bool = true) {
         self.kind = kind
         self.envelope = envelope
         self.retryAfter = retryAfter
+        self.requestSent = requestSent && kind != .unsupported
     }
 
-    public static func unreachable(_ provider: String, _ detail: String) -> ProviderError {
+    public static func unreachable(_ provider: String, _ detail: String, requestSent: Bool = false) -> ProviderError {
         ProviderError(kind: .unreachable, envelope: ErrorEnvelope(
-            message: "The upstream provider '\(provider)' could not be reached: \(detail)", type: "upstream_error", code: "upstream_unreachable"))
+            message: "The upstream provider '\(provider)' could not be reached: \(detail)", type: "upstream_error", code: "upstream_unreachable"),
+            requestSent: requestSent)
+    }
+
+    public static func cancelled(_ provider: String, requestSent: Bool) -> ProviderError {
+        ProviderError(kind: .cancelled, envelope: ErrorEnvelope(
+            message: "The request to '\(provider)' was cancelled: the client went away.", type: "invalid_request_error", code: "client_closed_request"),
+            requestSent: requestSent)
     }
 
     public static func timeout(_ provider: String) -> ProviderError {

@@ -6,6 +6,14 @@ public protocol StreamTranslator: Sendable {
     mutating func translate(_ event: SSEEvent) throws -> [SSEEvent]
     /// Called once when the upstream closes the stream; returns any events still owed.
     mutating func finish() throws -> [SSEEvent]
+    /// The usage the provider has reported before its final usage, if its protocol sends any
+    /// (Anthropic's `message_start`, Gemini's cumulative `usageMetadata`): what a stream that ends
+    /// early is billed from.
+    var usageSoFar: Usage? { get }
+}
+
+extension StreamTranslator {
+    public var usageSoFar: Usage? { nil }
 }
 
 /// The translator for upstreams that already speak OpenAI's stream format.

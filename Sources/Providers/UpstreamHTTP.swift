@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OpenAIWire
+import Synchronization
 
 /// The HTTP plumbing every provider shares: send a JSON body, read bounded answers, and turn
 /// transport failures and error statuses into `ProviderError`s.
@@ -27,13 +28,14 @@ public struct UpstreamHTTP: Sendable {
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: "application/json, text/event-stream")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(body)
+        let sent = RequestSentFlag()
+        request.body = .stream(SentMarkingBody(buffer: body, sent: sent), length: .known(Int64(body.readableBytes)))
         do {
             // AsyncHTTPClient tags the logger it is given on every request; it only logs at debug
             // and below, so below that it gets none.
             return try await client.execute(request, timeout: requestDeadline, logger: logger.logLevel <= .debug ? logger : nil)
         } catch {
-            throw Self.providerError(error, provider: provider)
+            throw Self.providerError(error, provider: provider, requestSent: sent.value)
         }
     }
 
@@ -50,7 +52,7 @@ public struct UpstreamHTTP: Sendable {
         do {
             return try await response.body.collect(upTo: maxResponseBytes)
         } catch {
-            throw Self.providerError(error, provider: provider)
+            throw Self.providerError(error, provider: provider, requestSent: true)
         }
     }
 
@@ -68,22 +70,74 @@ public struct UpstreamHTTP: Sendable {
         return ProviderError(kind: .upstreamStatus(status), envelope: mapped, retryAfter: retryAfter)
     }
 
-    /// Maps a transport error to timeout (504) or unreachable (502).
-    static func providerError(_ error: any Error, provider: String) -> ProviderError {
-        if let error = error as? ProviderError { return error }
+    /// Maps a transport error to timeout (504), cancelled (499) or unreachable (502), noting
+    /// whether the request had been sent. The caller sees a short description, never the
+    /// transport's internals.
+    static func providerError(_ error: any Error, provider: String, requestSent: Bool) -> ProviderError {
+        if var error = error as? ProviderError {
+            error.requestSent = error.requestSent && requestSent
+            return error
+        }
+        if error is CancellationError {
+            return .cancelled(provider, requestSent: requestSent)
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .readTimeout, .deadlineExceeded, .writeTimeout:
-                return .timeout(provider)
+                return ProviderError.timeout(provider).sent(requestSent)
             case .connectTimeout:
-                return .unreachable(provider, "connection timed out")
+                return .unreachable(provider, "connection timed out", requestSent: requestSent)
+            case .cancelled:
+                return .cancelled(provider, requestSent: requestSent)
+            case .remoteConnectionClosed:
+                return .unreachable(provider, "the connection was closed", requestSent: requestSent)
             default:
-                return .unreachable(provider, "\(error)")
+                return .unreachable(provider, requestSent ? "the connection failed" : "no connection", requestSent: requestSent)
             }
         }
         if error is NIOTooManyBytesError {
             return .badResponse(provider, "the answer is larger than allowed")
         }
-        return .unreachable(provider, "\(error)")
+        return .unreachable(provider, requestSent ? "the connection failed" : "no connection", requestSent: requestSent)
+    }
+}
+
+/// Set once AsyncHTTPClient starts writing a request's body, which it does only after the head
+/// went out on a connection: from then on the upstream may bill the call.
+final class RequestSentFlag: Sendable {
+    private let flag = Atomic(false)
+
+    var value: Bool { flag.load(ordering: .acquiring) }
+
+    func mark() { flag.store(true, ordering: .releasing) }
+}
+
+/// A request body of one buffer that marks its flag when AsyncHTTPClient first reads it.
+struct SentMarkingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+    let sent: RequestSentFlag
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        let sent: RequestSentFlag
+
+        mutating func next() async -> ByteBuffer? {
+            sent.mark()
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(buffer: buffer, sent: sent)
+    }
+}
+
+extension ProviderError {
+    func sent(_ requestSent: Bool) -> ProviderError {
+        var error = self
+        error.requestSent = requestSent
+        return error
     }
 }

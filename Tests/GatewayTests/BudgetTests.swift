@@ -220,6 +220,28 @@ import TollgateTestSupport
     }
 }
 
+extension BudgetTests {
+    /// A request refused only because it is too large for the room left (a huge `max_tokens`)
+    /// does not tell the team its budget is used up.
+    @Test func anOversizedRequestDoesNotClaimTheFullAlert() async throws {
+        try await GatewayHarness.run(configure: { $0.alertRetryInterval = .milliseconds(100) }) { gateway in
+            let webhook = gateway.mock.webhookURL(base: gateway.mockBaseURL)
+            let created = try await gateway.admin(.post, "/admin/teams", [
+                "name": "roomy", "monthly_budget_usd": .string("0.1"), "alert_webhook_url": .string(webhook),
+            ])
+            let team = try #require(try created.json()["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+            let (_, key) = try await gateway.createKey(team: team)
+            // 16,384 output tokens of gpt-4o are $0.16: more than the whole budget.
+            let refused = try await gateway.chat(key: key, ["model": "gpt-4o", "max_tokens": 16384, "messages": [["role": "user", "content": "hi"]]])
+            #expect(refused.status == .tooManyRequests)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(gateway.mock.webhooks.isEmpty)
+            let claimed = try await gateway.postgres.query("SELECT count(*)::int8 FROM budget_alerts")
+            for try await count in claimed.decode(Int.self) { #expect(count == 0) }
+        }
+    }
+}
+
 /// A clock a test moves by hand.
 final class Clock: Sendable {
     private let value: Mutex<Date>

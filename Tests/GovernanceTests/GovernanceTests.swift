@@ -41,4 +41,11 @@ import Testing
         #expect { try TeamChanges(monthlyBudget: .some(Money("-0.01"))).validate() } throws: { ($0 as? GovernanceError)?.field == "monthly_budget_usd" }
         try TeamChanges(name: "ok", monthlyBudget: .some(nil)).validate()
     }
+
+    @Test(arguments: [
+        ("99", "0", true), ("90", "0", true), ("80", "10", true), ("89.99", "0", false), ("10", "0", false), ("0", "0", false),
+    ])
+    func aRefusalCountsAsExhaustionOnlyNearTheLimit(spent: String, reserved: String, exhausts: Bool) {
+        #expect(BudgetAlert.refusalExhausts(spent: Money(spent)!, reserved: Money(reserved)!, limit: Money("100")!) == exhausts)
+    }
 }

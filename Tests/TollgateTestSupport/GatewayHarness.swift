@@ -29,6 +29,14 @@ public struct GatewayHarness: Sendable {
         "mock-no-usage", "mock-stream-cut", "mock-invalid-json", "mock-drip",
     ]
 
+    /// Priced models of the `mock-priced` provider ($1 in, $2 out per 1M tokens, at most 1,000
+    /// output tokens), each served by the mock model that gives it its behaviour.
+    public static let pricedMockModels = [
+        "priced-ok": "mock-ok", "priced-hang": "mock-hang", "priced-invalid-json": "mock-invalid-json",
+        "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
+        "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
+    ]
+
     public static let adminKey = "tgadmin-test-key"
 
     /// Runs `body` against a fresh gateway; `configure` adjusts its settings first.
@@ -54,6 +62,10 @@ public struct GatewayHarness: Sendable {
                   - name: mock
                     base_url: \(baseURL)
                     models: [\(mockModels.joined(separator: ", "))]
+                  - name: mock-priced
+                    base_url: \(baseURL)
+                    models:
+                \(pricedMockModels.sorted { $0.key < $1.key }.map { "      - {name: \($0.key), upstream: \($0.value)}" }.joined(separator: "\n"))
                   - name: mock-anthropic
                     kind: anthropic
                     base_url: \(root)
@@ -75,7 +87,7 @@ public struct GatewayHarness: Sendable {
                 "GEMINI_API_KEY": "gemini-mock", "GEMINI_BASE_URL": root,
             ])
             settings.port = 0
-            settings.pricingDirectory = TestPostgres.pricingDirectory
+            settings.pricingDirectory = TestPostgres.pricingWithMocksDirectory
             settings.migrationsDirectory = TestPostgres.migrationsDirectory
             settings.configFile = configFile
             settings.upstreamTimeout = .seconds(1)

@@ -14,6 +14,23 @@ public enum TestPostgres {
     public static var migrationsDirectory: String { repositoryRoot + "/migrations" }
     public static var pricingDirectory: String { repositoryRoot + "/pricing" }
 
+    /// The repository's prices plus `mock-priced.json`, which prices the `priced-…` mock models
+    /// (see `GatewayHarness.pricedMockModels`) at $1 input and $2 output per 1M tokens, with an
+    /// output cap of 1,000 tokens.
+    public static let pricingWithMocksDirectory: String = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-pricing-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: pricingDirectory)) ?? [] where file.hasSuffix(".json") {
+            try? FileManager.default.copyItem(atPath: pricingDirectory + "/" + file, toPath: directory + "/" + file)
+        }
+        let entries = GatewayHarness.pricedMockModels.keys.sorted().map { model in
+            #"{"model": "\#(model)", "input": "1.00", "output": "2.00", "effective_from": "2024-01-01", "max_output_tokens": 1000}"#
+        }
+        let file = #"{"provider": "mock-priced", "currency": "USD", "unit": "per 1M tokens", "source": "tests", "models": [\#(entries.joined(separator: ", "))]}"#
+        try? file.write(toFile: directory + "/mock-priced.json", atomically: true, encoding: .utf8)
+        return directory
+    }()
+
     public static let logger: Logger = {
         var logger = Logger(label: "tollgate.tests")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical

@@ -19,6 +19,9 @@ final class AlertDispatcher: Service, Sendable {
     private let continuation: AsyncStream<BudgetAlert>.Continuation
     /// Thresholds this replica has already queued, so a hot scope is not re-claimed on every write.
     private let queued = Mutex<Set<String>>([])
+    /// Alerts being posted right now, so the retry loop does not post one a second time while
+    /// its first delivery is still in flight.
+    private let delivering = Mutex<Set<String>>([])
     private let retryInterval: Duration
 
     init(store: any BudgetStore, teams: any TeamStore, http: HTTPClient, logger: Logger, retryInterval: Duration = .seconds(30)) {
@@ -33,7 +36,7 @@ final class AlertDispatcher: Service, Sendable {
     /// Queues an alert for every threshold `scope` has reached and that was not queued before.
     func check(scope: BudgetSnapshot, limit: Money, teamID: UUID, exhausted: Bool, at now: Date) {
         for threshold in BudgetAlert.reached(spent: scope.spent, limit: limit, exhausted: exhausted) {
-            let id = "\(scope.kind.rawValue):\(scope.id):\(scope.period.start.timeIntervalSince1970):\(threshold)"
+            let id = Self.id(kind: scope.kind, scopeID: scope.id, periodStart: scope.period.start, threshold: threshold)
             guard queued.withLock({ $0.insert(id).inserted }) else { continue }
             continuation.yield(BudgetAlert(
                 scope: scope.kind, scopeID: scope.id, scopeName: scope.name, teamID: teamID, threshold: threshold,
@@ -69,7 +72,7 @@ final class AlertDispatcher: Service, Sendable {
             guard try await store.claim(alert) else { return }
         } catch {
             logger.error("cannot claim a budget alert", metadata: [LogKey.error: "\(String(reflecting: error))"])
-            queued.withLock { _ = $0.remove("\(alert.scope.rawValue):\(alert.scopeID):\(alert.periodStart.timeIntervalSince1970):\(alert.threshold)") }
+            queued.withLock { _ = $0.remove(Self.id(alert)) }
             return
         }
         logger.notice("budget threshold reached", metadata: [
@@ -89,8 +92,20 @@ final class AlertDispatcher: Service, Sendable {
         }
     }
 
-    /// Posts the alert to the team's webhook (none: the log line was the delivery).
+    static func id(kind: BudgetScopeKind, scopeID: UUID, periodStart: Date, threshold: Int) -> String {
+        "\(kind.rawValue):\(scopeID):\(periodStart.timeIntervalSince1970):\(threshold)"
+    }
+
+    static func id(_ alert: BudgetAlert) -> String {
+        id(kind: alert.scope, scopeID: alert.scopeID, periodStart: alert.periodStart, threshold: alert.threshold)
+    }
+
+    /// Posts the alert to the team's webhook (none: the log line was the delivery), unless it is
+    /// being posted already.
     private func deliver(_ alert: BudgetAlert) async {
+        let id = Self.id(alert)
+        guard delivering.withLock({ $0.insert(id).inserted }) else { return }
+        defer { delivering.withLock { _ = $0.remove(id) } }
         var delivered = false
         do {
             let url = try await teams.team(id: alert.teamID)?.alertWebhookURL

@@ -99,7 +99,8 @@ final class BudgetService: Sendable {
         switch decision {
         case .reject(let rejection):
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
-            if case .hardLimit = rejection.reason, let limit = rejection.scope.hardLimit {
+            if case .hardLimit = rejection.reason, let limit = rejection.scope.hardLimit,
+               BudgetAlert.refusalExhausts(spent: rejection.scope.spent, reserved: rejection.scope.reserved, limit: limit) {
                 alerts.check(scope: rejection.scope, limit: limit, teamID: principal.team.id, exhausted: true, at: now)
             }
             throw GatewayError.budgetExceeded(rejection, now: now)
@@ -227,7 +228,7 @@ final class BudgetHold: Sendable {
     func settle(cost: Money?, tokensUsed: Int) {
         guard open.withLock({ open in defer { open = false }; return open }) else { return }
         if let reservation { service.ledger.settle(reservation, cost: cost) }
-        service.limiter.adjust(keyID: principal.key.id, tpm: principal.key.tpmLimit, tokens: tokens - tokensUsed)
+        service.limiter.adjust(keyID: principal.key.id, tpm: principal.key.tpmLimit, tokens: tokens.saturatingAdd(-max(tokensUsed, 0)))
     }
 
     /// Gives the reservation back: the request cost nothing.

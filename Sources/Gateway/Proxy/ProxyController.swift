@@ -38,67 +38,70 @@ struct ProxyController {
         chat.removeMetadataTask()
         let requested = chat.model
         _ = try resolve(requested, for: principal)
-        let hold = try await admit(
-            principal, model: requested, inputBound: chat.inputTokenBound, maxOutput: chat.maxOutputTokens,
-            tokens: principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText) + (chat.maxOutputTokens ?? 0))
-        let call = ProxiedCall(
-            requestID: context.requestID, principal: principal, task: task, requestedModel: requested,
-            deployment: try deployment(for: hold), streamed: chat.isStreaming, downgradedFrom: hold.downgradedFrom,
-            budgetPeriodStart: hold.periodStart, startedAt: budgets.clock())
+        let shape = RequestShape(chat)
+        try checkOutputCap(shape, model: requested)
+        let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
+        let hold = try await admit(principal, model: requested, shape: shape, tokens: rateTokens)
+        let attempt = try self.attempt(
+            context: context, principal: principal, task: task, requested: requested, hold: hold, shape: shape, streamed: chat.isStreaming)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
+        let provider = providers.provider(for: attempt.call.deployment.kind)
 
         if chat.isStreaming {
-            return try await stream(chat, call: call, hold: hold, logger: logger)
+            return try await stream(chat, attempt: attempt, provider: provider, logger: logger)
         }
-        defer { hold.release() }
         let answer: UpstreamAnswer
         do {
-            answer = try await providers.provider(for: call.deployment.kind).complete(chat, on: call.deployment, logger: logger)
-        } catch let error as ProviderError {
-            recordFailure(error, call: call)
-            throw GatewayError.upstream(error)
+            answer = try await provider.complete(chat, on: attempt.call.deployment, logger: logger)
+        } catch {
+            throw fail(attempt, error, logger: logger)
+        }
+        if let usage = answer.usage, !usage.isPlausible {
+            throw fail(attempt, ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts"), logger: logger)
         }
         var body = answer.body
         let usage = answer.usage.map(UsageMeter.tokenUsage)
             ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
-        let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
+        let cost = attempt.completed(usage, estimated: answer.usage == nil)
         if let usageJSON = body["usage"], answer.usage != nil {
             body["usage"] = StreamMeter.withCost(usageJSON, cost)
         }
-        hold.settle(cost: cost, tokensUsed: usage.input + usage.output)
-        meter.record(call, usage: usage, cost: cost, status: 200, estimated: answer.usage == nil)
-        return try Self.json(.object(body), call: call, hold: hold)
+        return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
     }
 
-    private func stream(_ chat: ChatCompletionRequest, call: ProxiedCall, hold: BudgetHold, logger: Logger) async throws -> Response {
+    private func stream(_ chat: ChatCompletionRequest, attempt: AttemptSettlement, provider: any ChatProvider, logger: Logger) async throws -> Response {
         var upstreamRequest = chat
         upstreamRequest.requestStreamUsage()
+        let call = attempt.call
         let events: ChatEventStream
         do {
-            events = try await providers.provider(for: call.deployment.kind).stream(upstreamRequest, on: call.deployment, logger: logger)
+            events = try await provider.stream(upstreamRequest, on: call.deployment, logger: logger)
         } catch {
-            hold.release()
-            if let error = error as? ProviderError {
-                recordFailure(error, call: call)
-                throw GatewayError.upstream(error)
-            }
-            throw error
+            throw fail(attempt, error, logger: logger)
         }
         let meter = self.meter
         let wantsUsage = chat.clientWantsStreamUsage
-        var headers = Self.headers(call, hold: hold)
+        let promptText = chat.promptText
+        var headers = Self.headers(call, hold: attempt.hold)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
                 meter.cost(model: call.deployment.model, usage: UsageMeter.tokenUsage(usage), at: call.startedAt)
             }
-            var upstreamFailure: ProviderError?
+            var iterator = events.makeAsyncIterator()
+            var failure: ProviderError?
             var clientFailure: (any Error)?
             do {
-                for try await event in events {
-                    guard let bytes = watch.process(event) else { continue }
+                while let event = try await iterator.next() {
+                    guard let bytes = watch.process(event) else {
+                        if watch.sawImplausibleUsage {
+                            failure = .badResponse(call.deployment.provider, "its usage has impossible token counts")
+                            break
+                        }
+                        continue
+                    }
                     do {
                         try await writer.write(bytes)
                     } catch {
@@ -106,29 +109,53 @@ struct ProxyController {
                         break
                     }
                 }
-            } catch let error as ProviderError {
-                upstreamFailure = error
             } catch {
-                upstreamFailure = .badResponse(call.deployment.provider, "\(error)")
+                failure = Self.providerFailure(error, provider: call.deployment.provider)
+            }
+            if failure == nil, clientFailure == nil, watch.usage == nil, !watch.sawDone {
+                failure = .badResponse(call.deployment.provider, "the stream ended before the answer did")
             }
 
-            // Settle whatever happened: usage as reported, else estimated from what was streamed.
-            let usage = watch.usage.map(UsageMeter.tokenUsage)
-                ?? TokenEstimate.usage(prompt: chat.promptText, completionTokens: watch.contentChunks)
-            let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
-            hold.settle(cost: cost, tokensUsed: usage.input + usage.output)
-            meter.record(call, usage: usage, cost: cost, status: 200, estimated: watch.usage == nil)
-
-            if let clientFailure { throw clientFailure }
-            if let upstreamFailure {
+            // Settle whatever happened, once.
+            if let clientFailure {
+                attempt.abandoned(reported: watch.usage ?? iterator.usageSoFar, streamedOutput: watch.contentChunks)
+                throw clientFailure
+            }
+            if let failure {
+                attempt.failed(failure, reported: iterator.usageSoFar)
                 logger.warning("upstream stream failed", metadata: [
-                    LogKey.error: "\(upstreamFailure.envelope.error.message)", LogKey.model: "\(call.deployment.model)",
+                    LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(call.deployment.model)",
                     LogKey.provider: "\(call.deployment.provider)",
                 ])
-                try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(upstreamFailure.envelope))).wireBytes)
+                try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(failure.envelope))).wireBytes)
+            } else if let usage = watch.usage {
+                attempt.completed(UsageMeter.tokenUsage(usage), estimated: false)
+            } else {
+                attempt.completed(TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks), estimated: true)
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// Settles a failed attempt and returns the caller's error; an upstream that misreported is logged.
+    private func fail(_ attempt: AttemptSettlement, _ error: any Error, logger: Logger) -> GatewayError {
+        let failure = Self.providerFailure(error, provider: attempt.call.deployment.provider)
+        attempt.failed(failure)
+        if failure.kind == .badResponse {
+            logger.error("upstream sent an invalid answer", metadata: [
+                LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(attempt.call.deployment.model)",
+                LogKey.provider: "\(attempt.call.deployment.provider)",
+            ])
+        }
+        return GatewayError.upstream(failure)
+    }
+
+    /// Any error of an upstream call as a `ProviderError`: providers throw those, and a task
+    /// cancelled mid-call is a client that went away after the request was sent.
+    static func providerFailure(_ error: any Error, provider: String) -> ProviderError {
+        if let error = error as? ProviderError { return error }
+        if error is CancellationError || Task.isCancelled { return .cancelled(provider, requestSent: true) }
+        return .badResponse(provider, "the answer could not be read")
     }
 
     // MARK: Embeddings
@@ -143,31 +170,27 @@ struct ProxyController {
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
         _ = try resolve(embeddings.model, for: principal)
-        let text = Self.embeddingText(embeddings.body["input"])
-        let hold = try await admit(principal, model: embeddings.model, inputBound: text.utf8.count + 16, maxOutput: 0,
-                                   tokens: TokenEstimate.tokens(in: text))
-        defer { hold.release() }
-        let call = ProxiedCall(
-            requestID: context.requestID, principal: principal, task: task, requestedModel: embeddings.model,
-            deployment: try deployment(for: hold), streamed: false, downgradedFrom: hold.downgradedFrom,
-            budgetPeriodStart: hold.periodStart, startedAt: budgets.clock())
+        let shape = RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0)
+        let hold = try await admit(principal, model: embeddings.model, shape: shape, tokens: embeddings.inputTokenBound)
+        let attempt = try self.attempt(
+            context: context, principal: principal, task: task, requested: embeddings.model, hold: hold, shape: shape, streamed: false)
         let answer: UpstreamAnswer
         do {
-            answer = try await providers.provider(for: call.deployment.kind).embed(embeddings, on: call.deployment, logger: context.logger)
-        } catch let error as ProviderError {
-            recordFailure(error, call: call)
-            throw GatewayError.upstream(error)
+            answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
+        } catch {
+            throw fail(attempt, error, logger: context.logger)
         }
         var body = answer.body
-        let inputTokens = answer.body["usage"]?["prompt_tokens"]?.intValue
-        let usage = TokenUsage(uncachedInput: inputTokens ?? TokenEstimate.tokens(in: text))
-        let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
+        let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
+        if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
+            throw fail(attempt, ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts"), logger: context.logger)
+        }
+        let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
+        let cost = attempt.completed(usage, estimated: reported == nil)
         if let usageJSON = body["usage"] {
             body["usage"] = StreamMeter.withCost(usageJSON, cost)
         }
-        hold.settle(cost: cost, tokensUsed: usage.input)
-        meter.record(call, usage: usage, cost: cost, status: 200, estimated: inputTokens == nil)
-        return try Self.json(.object(body), call: call, hold: hold)
+        return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
     }
 
     // MARK: Models
@@ -180,32 +203,47 @@ struct ProxyController {
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(JSONValue.object(["object": "list", "data": .array(data)]))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireCoding.encode(JSONValue.object(["object": "list", "data": .array(data)]))))
     }
 
     // MARK: Admission
 
-    /// Rate limits and budgets: reserves the request's upper cost estimate, which prices
-    /// `inputBound` prompt tokens and `maxOutput` (else the model's output cap) output tokens.
-    func admit(_ principal: Principal, model: String, inputBound: Int, maxOutput: Int?, tokens: Int) async throws -> BudgetHold {
+    /// Rate limits and budgets: reserves the cost of the request's token bound on the model
+    /// admission picks (the requested one, or its downgrade).
+    func admit(_ principal: Principal, model: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
         let now = budgets.clock()
         let prices = meter.prices
         // Only downgrade to a model this gateway can serve.
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value) != nil }
         return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
-            let output = maxOutput ?? price.maxOutputTokens ?? 4096
-            return price.cost(for: TokenUsage(uncachedInput: inputBound, output: output))
+            return price.cost(for: shape.bound(outputCap: price.maxOutputTokens))
         }
     }
 
-    /// The deployment for the model admission chose to serve.
-    func deployment(for hold: BudgetHold) throws -> Deployment {
+    /// A 400 naming the field when the request asks for more output than the model can write.
+    func checkOutputCap(_ shape: RequestShape, model: String) throws {
+        guard let asked = shape.maxOutput, let cap = meter.prices.price(for: model, at: budgets.clock())?.maxOutputTokens, asked > cap else { return }
+        throw GatewayError.invalidRequest(
+            "Invalid '\(shape.outputField)': \(asked) is more than \(model) can produce (at most \(cap) output tokens).",
+            param: shape.outputField, code: "invalid_value")
+    }
+
+    /// The attempt at the deployment admission chose, ready to be settled.
+    func attempt(
+        context: TollgateRequestContext, principal: Principal, task: String, requested: String, hold: BudgetHold,
+        shape: RequestShape, streamed: Bool
+    ) throws -> AttemptSettlement {
         guard let deployment = catalog.deployment(for: hold.servedModel) else {
             hold.release()
             throw GatewayError.modelNotFound(hold.servedModel)
         }
-        return deployment
+        let now = budgets.clock()
+        let call = ProxiedCall(
+            requestID: context.requestID, principal: principal, task: task, requestedModel: requested, deployment: deployment,
+            streamed: streamed, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, startedAt: now)
+        let cap = meter.prices.price(for: deployment.model, at: now)?.maxOutputTokens
+        return AttemptSettlement(call: call, hold: hold, meter: meter, bound: shape.bound(outputCap: cap))
     }
 
     // MARK: Helpers
@@ -220,18 +258,6 @@ struct ProxyController {
             throw GatewayError.modelNotFound(model, hint: hint)
         }
         return deployment
-    }
-
-    /// Records a call the upstream refused or dropped: it reached the upstream, so it gets a row.
-    func recordFailure(_ error: ProviderError, call: ProxiedCall) {
-        let status: Int
-        switch error.kind {
-        case .unreachable, .unsupported: return
-        case .upstreamStatus(let code): status = code
-        case .timeout: status = 504
-        case .badResponse: status = 502
-        }
-        meter.record(call, usage: .zero, cost: meter.cost(model: call.deployment.model, usage: .zero, at: call.startedAt), status: status)
     }
 
     /// The task from `X-Tollgate-Task`, else `metadata.task`, else `default`.
@@ -264,16 +290,11 @@ struct ProxyController {
     static func json(_ value: JSONValue, call: ProxiedCall, hold: BudgetHold) throws -> Response {
         var headers = headers(call, hold: hold)
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: try WireCoding.encode(value)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireCoding.encode(value)))
     }
 
     static func completionText(_ body: [String: JSONValue]) -> String {
         (body["choices"]?.arrayValue ?? []).compactMap { $0["message"]?["content"]?.stringValue }.joined(separator: " ")
-    }
-
-    static func embeddingText(_ input: JSONValue?) -> String {
-        if let text = input?.stringValue { return text }
-        return (input?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
     }
 }
 

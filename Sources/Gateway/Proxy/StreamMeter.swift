@@ -15,6 +15,8 @@ struct StreamMeter {
     /// Content chunks seen: roughly one token each, the estimate for a stream cut before its usage.
     private(set) var contentChunks = 0
     private(set) var sawDone = false
+    /// Set when the upstream's usage chunk had impossible counts: the stream is a bad answer.
+    private(set) var sawImplausibleUsage = false
 
     init(clientWantsUsage: Bool, price: @escaping (Usage) -> Money?) {
         self.clientWantsUsage = clientWantsUsage
@@ -32,6 +34,10 @@ struct StreamMeter {
               let json = try? WireCoding.decode(JSONValue.self, from: ByteBuffer(string: event.data)),
               var chunk = json.objectValue, let usageJSON = chunk["usage"], let usage = Usage(json: usageJSON)
         else { return event.wireBytes }
+        guard usage.isPlausible else {
+            sawImplausibleUsage = true
+            return nil
+        }
 
         self.usage = usage
         let choices = chunk["choices"]?.arrayValue ?? []
@@ -42,8 +48,7 @@ struct StreamMeter {
         } else {
             chunk["usage"] = nil
         }
-        guard let bytes = try? WireCoding.encode(chunk) else { return event.wireBytes }
-        return SSEEvent(event: event.event, data: String(buffer: bytes)).wireBytes
+        return SSEEvent(event: event.event, data: String(buffer: WireCoding.encode(chunk))).wireBytes
     }
 
     /// A cheap test before parsing: only chunks whose `usage` is not null need a look.

@@ -8,8 +8,10 @@ struct AnthropicStreamTranslator: StreamTranslator {
     let model: String
     var id = "msg"
     let created = Int64(Date().timeIntervalSince1970)
-    var inputUsage: JSONValue = [:]
-    var outputTokens = 0
+    /// The usage so far: `message_start` brings the input and cache buckets, each `message_delta`
+    /// cumulative counts (output tokens at least).
+    var usageJSON: [String: JSONValue] = [:]
+    var started = false
     /// Content block index → the OpenAI tool call index it streams.
     var toolCalls: [Int: Int] = [:]
     var finished = false
@@ -25,8 +27,8 @@ struct AnthropicStreamTranslator: StreamTranslator {
         switch data["type"]?.stringValue ?? event.event {
         case "message_start":
             id = data["message"]?["id"]?.stringValue ?? id
-            inputUsage = data["message"]?["usage"] ?? [:]
-            outputTokens = inputUsage["output_tokens"]?.intValue ?? 0
+            usageJSON = data["message"]?["usage"]?.objectValue ?? [:]
+            started = true
             return [chunk(["role": "assistant", "content": ""])]
         case "content_block_start":
             let block = data["content_block"] ?? [:]
@@ -52,7 +54,7 @@ struct AnthropicStreamTranslator: StreamTranslator {
                 return []  // thinking and signature deltas are not part of OpenAI's stream
             }
         case "message_delta":
-            if let tokens = data["usage"]?["output_tokens"]?.intValue { outputTokens = tokens }
+            for (field, value) in data["usage"]?.objectValue ?? [:] where !value.isNull { usageJSON[field] = value }
             guard let reason = data["delta"]?["stop_reason"]?.stringValue else { return [] }
             return [chunk([:], finishReason: AnthropicChat.finishReason(reason))]
         case "message_stop":
@@ -71,9 +73,13 @@ struct AnthropicStreamTranslator: StreamTranslator {
     }
 
     var usage: Usage {
-        var json = inputUsage.objectValue ?? [:]
-        json["output_tokens"] = .integer(Int64(outputTokens))
-        return AnthropicUsage.usage(.object(json))
+        AnthropicUsage.usage(.object(usageJSON))
+    }
+
+    /// What Anthropic has reported once `message_start` arrived: it bills at least that much
+    /// however the stream ends.
+    var usageSoFar: Usage? {
+        started ? usage : nil
     }
 
     func chunk(_ delta: JSONValue, finishReason: String? = nil) -> SSEEvent {

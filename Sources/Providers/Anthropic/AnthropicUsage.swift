@@ -4,12 +4,12 @@ import OpenAIWire
 /// which it counts apart; OpenAI's `prompt_tokens` includes both.
 enum AnthropicUsage {
     static func usage(_ json: JSONValue) -> Usage {
-        let input = json["input_tokens"]?.intValue ?? 0
-        let cacheRead = json["cache_read_input_tokens"]?.intValue ?? 0
-        let cacheWrite = json["cache_creation_input_tokens"]?.intValue ?? 0
+        let input = Usage.count(json["input_tokens"])
+        let cacheRead = Usage.count(json["cache_read_input_tokens"])
+        let cacheWrite = Usage.count(json["cache_creation_input_tokens"])
         return Usage(
-            promptTokens: input + cacheRead + cacheWrite,
-            completionTokens: json["output_tokens"]?.intValue ?? 0,
+            promptTokens: Usage.sum(input, cacheRead, cacheWrite),
+            completionTokens: Usage.count(json["output_tokens"]),
             cachedTokens: cacheRead,
             cacheWriteTokens: cacheWrite)
     }

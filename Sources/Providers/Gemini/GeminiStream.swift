@@ -63,6 +63,11 @@ struct GeminiStreamTranslator: StreamTranslator {
         return events
     }
 
+    /// Gemini's usage is cumulative: the last `usageMetadata` is what it has billed so far.
+    var usageSoFar: Usage? {
+        usage.map(GeminiUsage.usage)
+    }
+
     func chunk(_ delta: JSONValue, finishReason: String? = nil) -> SSEEvent {
         OpenAIChat.chunk(id: id, model: model, created: created, delta: delta, finishReason: finishReason)
     }

@@ -5,11 +5,11 @@ import OpenAIWire
 /// but does not count in `candidatesTokenCount`.
 enum GeminiUsage {
     static func usage(_ json: JSONValue) -> Usage {
-        let thoughts = json["thoughtsTokenCount"]?.intValue ?? 0
+        let thoughts = Usage.count(json["thoughtsTokenCount"])
         return Usage(
-            promptTokens: json["promptTokenCount"]?.intValue ?? 0,
-            completionTokens: (json["candidatesTokenCount"]?.intValue ?? 0) + thoughts,
-            cachedTokens: json["cachedContentTokenCount"]?.intValue ?? 0,
+            promptTokens: Usage.count(json["promptTokenCount"]),
+            completionTokens: Usage.sum(Usage.count(json["candidatesTokenCount"]), thoughts),
+            cachedTokens: Usage.count(json["cachedContentTokenCount"]),
             reasoningTokens: thoughts)
     }
 }
