@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "PricingTests", dependencies: ["Pricing"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
-        .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "TollgateTestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "Gateway", "TollgateTestSupport"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "OpenAIWire"]),
         .testTarget(

@@ -51,8 +51,9 @@ public enum GatewayApp {
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
         let alerts = AlertDispatcher(store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval)
         let budgets = BudgetService(store: budgetStore, alerts: alerts, clock: configuration.clock, logger: logger)
-        let recorder = UsageRecorder(
-            store: PostgresUsageStore(client: postgres, logger: logger), flushInterval: configuration.usageFlushInterval, logger: logger,
+        let recorder = try UsageRecorder(
+            store: PostgresUsageStore(client: postgres, logger: logger), spool: try FileSpoolStorage(directory: configuration.spoolPath),
+            flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
             onWritten: { events, result in await budgets.written(events, result: result) })
 
         let router = Router(context: TollgateRequestContext.self)

@@ -130,6 +130,12 @@ public struct GatewayError: HTTPResponseError, Sendable {
         GatewayError(.internalServerError, message, type: "server_error", code: "internal_error")
     }
 
+    /// 503 `metering_unavailable`: the usage spool is full or cannot be written, so a call could
+    /// not be billed; it is refused before it reaches an upstream.
+    static let meteringUnavailable = GatewayError(
+        .serviceUnavailable, "Usage cannot be recorded right now (the gateway's usage spool is full or unwritable), so no call is served; try again shortly.",
+        type: "server_error", code: "metering_unavailable", headers: [.retryAfter: "5"])
+
     static func unavailable(_ message: String) -> GatewayError {
         GatewayError(.serviceUnavailable, message, type: "server_error", code: "service_unavailable")
     }

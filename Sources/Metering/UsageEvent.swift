@@ -57,8 +57,27 @@ public struct UsageEvent: Sendable, Hashable {
 public protocol UsageStore: Sendable {
     /// Writes events; an event whose request id and attempt are already stored is skipped, so a
     /// batch can be written again after a failure without counting anything twice.
+    ///
+    /// A batch the store refuses for what a row holds (not for being unreachable) throws
+    /// `UsageRejected`, and changes nothing.
     @discardableResult
     func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult
+
+    /// Sets aside one event the store refused, with the reason, where an operator can find it.
+    func reject(_ event: UsageEvent, reason: String) async throws
+}
+
+/// A write the store refused because of what a row holds (a value out of its column's range,
+/// text it cannot store), as opposed to a store that is down: retrying cannot help.
+public struct UsageRejected: Error, Sendable, CustomStringConvertible {
+    /// The store's reason, without the row's values.
+    public var reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { "usage rejected: \(reason)" }
 }
 
 /// What a write did: how many events were new, and the spend of every scope they added to, as

@@ -55,7 +55,9 @@ public struct EmbeddedPostgres: Sendable {
         let started = status.status != 0
         if started {
             var options = "-c listen_addresses= -k \(socketDirectory) -p \(port)"
-            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+            // A throwaway test cluster serves every test of a process at once, each with its own
+            // gateway and pool: PostgreSQL's default of 100 connections is too few for that.
+            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" }
             let start = try ProcessRunner.run(
                 [binaries + "/pg_ctl", "start", "-w", "-t", "60", "-D", dataDirectory, "-l", logFile, "-o", options],
                 asUser: serverUser

@@ -21,14 +21,31 @@ public struct PostgresUsageStore: UsageStore {
     /// which costs far less than probing the index for every row beforehand. Only a batch that was
     /// partly written already (a retry after a lost acknowledgement) fails that way, and is then
     /// written again skipping the rows that exist; the failed statement changed nothing.
+    ///
+    /// A batch PostgreSQL refuses for a row's content throws `UsageRejected` (the recorder then
+    /// isolates the row); the failed statement changed nothing.
     @discardableResult
     public func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
         guard !events.isEmpty else { return UsageWriteResult(inserted: 0) }
         do {
-            return try await write(InsertNewUsageBatch(events: events))
-        } catch let error where isUniqueViolation(error) {
-            return try await write(InsertUsageBatchSkippingWritten(events: events))
+            do {
+                return try await write(InsertNewUsageBatch(events: events))
+            } catch let error where isUniqueViolation(error) {
+                return try await write(InsertUsageBatchSkippingWritten(events: events))
+            }
+        } catch let error where rejectionReason(error) != nil {
+            throw UsageRejected(reason: rejectionReason(error) ?? "")
         }
+    }
+
+    /// Keeps a refused event in `usage_rejects` (once per request id and attempt).
+    public func reject(_ event: UsageEvent, reason: String) async throws {
+        let json = String(decoding: event.jsonLine.dropLast(), as: UTF8.self)
+        try await client.query("""
+            INSERT INTO usage_rejects (request_id, attempt, error, event)
+            VALUES (\(event.requestID), \(event.attempt), \(reason), \(json)::json)
+            ON CONFLICT (request_id, attempt) DO NOTHING
+            """, logger: logger)
     }
 
     private func write(_ statement: some UsageBatchStatement) async throws -> UsageWriteResult {

@@ -25,3 +25,13 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
 func isUniqueViolation(_ error: any Error) -> Bool {
     (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
 }
+
+/// Why PostgreSQL refused a write for what a row holds — a data exception (SQLSTATE class 22),
+/// a constraint other than a duplicate key (class 23), or a size limit (54000) — as its SQLSTATE
+/// and message, which carry no bound values; nil for anything else (a connection lost, a server
+/// shutting down), which a retry may cure.
+func rejectionReason(_ error: any Error) -> String? {
+    guard let info = (error as? PSQLError)?.serverInfo, let state = info[.sqlState] else { return nil }
+    guard state.hasPrefix("22") || (state.hasPrefix("23") && state != "23505") || state == "54000" else { return nil }
+    return "\(state): \(info[.message] ?? "refused")"
+}

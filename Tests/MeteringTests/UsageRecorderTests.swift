@@ -8,12 +8,18 @@ import Testing
 /// A store in memory that can be told to fail, idempotent by request id like the real one.
 final class MemoryUsageStore: UsageStore {
     let rows = Mutex<[String: UsageEvent]>([:])
+    let rejected = Mutex<[String: String]>([:])
+    /// Request ids the store refuses, as PostgreSQL refuses a value out of its column's range.
+    let refusing = Mutex<Set<String>>([])
     let batches = Mutex<[Int]>([])
     let failuresLeft = Mutex(0)
 
     func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
         if failuresLeft.withLock({ left in defer { left = max(left - 1, 0) }; return left > 0 }) {
             throw CancellationError()
+        }
+        if events.contains(where: { event in refusing.withLock { $0.contains(event.requestID) } }) {
+            throw UsageRejected(reason: "22003: numeric field overflow")
         }
         batches.withLock { $0.append(events.count) }
         return UsageWriteResult(inserted: rows.withLock { rows in
@@ -24,6 +30,10 @@ final class MemoryUsageStore: UsageStore {
             }
             return new
         })
+    }
+
+    func reject(_ event: UsageEvent, reason: String) async throws {
+        rejected.withLock { $0[event.requestID] = reason }
     }
 }
 
@@ -38,7 +48,7 @@ func event(_ id: String) -> UsageEvent {
 
     @Test func flushWritesInBatchesOfAtMostMaxBatch() async throws {
         let store = MemoryUsageStore()
-        let recorder = UsageRecorder(store: store, maxBatch: 3, logger: logger)
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), maxBatch: 3, logger: logger)
         for index in 0..<7 { recorder.record(event("r\(index)")) }
         try await recorder.flush()
         #expect(store.batches.withLock { $0 } == [3, 3, 1])
@@ -48,7 +58,7 @@ func event(_ id: String) -> UsageEvent {
 
     @Test func aFlushWritesWhatWasQueuedAndLeavesLaterEventsForTheNext() async throws {
         let store = SlowStore()
-        let recorder = UsageRecorder(store: store, maxBatch: 2, logger: logger)
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), maxBatch: 2, logger: logger)
         for index in 0..<3 { recorder.record(event("first\(index)")) }
         // Events arriving during the write wait for the next flush instead of extending this one.
         store.onInsert = { recorder.record(event("late\(UUID())")) }
@@ -60,7 +70,7 @@ func event(_ id: String) -> UsageEvent {
     @Test func aFailedWriteKeepsTheEventsForTheNextTry() async throws {
         let store = MemoryUsageStore()
         store.failuresLeft.withLock { $0 = 1 }
-        let recorder = UsageRecorder(store: store, logger: logger)
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), logger: logger)
         recorder.record(event("a"))
         recorder.record(event("b"))
         await #expect(throws: CancellationError.self) { try await recorder.flush() }
@@ -71,25 +81,143 @@ func event(_ id: String) -> UsageEvent {
 
     @Test(.timeLimit(.minutes(1)))
     func aStoreThatNeverAnswersCannotHoldShutdownForever() async throws {
-        let recorder = UsageRecorder(store: HangingStore(), flushInterval: .milliseconds(5), shutdownDeadline: .milliseconds(100), logger: logger)
+        let recorder = try UsageRecorder(store: HangingStore(), spool: MemorySpool(), flushInterval: .milliseconds(5), shutdownDeadline: .milliseconds(100), logger: logger)
         async let running: Void = recorder.run()
         recorder.record(event("stuck"))
         try await Task.sleep(for: .milliseconds(50))  // the first write is now hanging
         recorder.finish()
         await running
-        #expect(recorder.pendingCount == 1)  // not written, and reported as lost
+        #expect(recorder.pendingCount == 1)  // not written: it stays in the spool for the next start
     }
 
     @Test func runFlushesEverythingOnFinishEvenAfterFailures() async throws {
         let store = MemoryUsageStore()
         store.failuresLeft.withLock { $0 = 2 }
-        let recorder = UsageRecorder(store: store, flushInterval: .milliseconds(5), logger: logger)
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), flushInterval: .milliseconds(5), logger: logger)
         async let running: Void = recorder.run()
         for index in 0..<50 { recorder.record(event("e\(index)")) }
         recorder.finish()
         await running
         #expect(store.rows.withLock { $0.count } == 50)
         #expect(recorder.pendingCount == 0)
+    }
+}
+
+extension UsageRecorderTests {
+    @Test func rowsTheStoreRefusesAreSetAsideAndTheRestIsWritten() async throws {
+        let store = MemoryUsageStore()
+        store.refusing.withLock { $0 = ["e3", "e8"] }
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), logger: logger)
+        for index in 0..<10 { recorder.record(event("e\(index)")) }
+        try await recorder.flush()
+        #expect(store.rows.withLock { $0.count } == 8)
+        #expect(store.rejected.withLock { $0 } == ["e3": "22003: numeric field overflow", "e8": "22003: numeric field overflow"])
+        #expect(recorder.pendingCount == 0)
+        // The batch was split until the two refused rows stood alone.
+        #expect(store.batches.withLock { $0.reduce(0, +) } == 8)
+        // The writer goes on: later events are written as usual.
+        recorder.record(event("after"))
+        try await recorder.flush()
+        #expect(store.rows.withLock { $0["after#1"] } != nil)
+    }
+
+    @Test func aSpoolLeftByAKilledProcessIsReplayedExactlyOnce() async throws {
+        let spool = MemorySpool()
+        let store = MemoryUsageStore()
+        // The first process writes three events, then records two more and dies before writing them.
+        let first = try UsageRecorder(store: store, spool: spool, maxBatch: 2, logger: logger)
+        for index in 0..<3 { first.record(event("a\(index)")) }
+        try await first.flush()
+        store.failuresLeft.withLock { $0 = 1 }
+        first.record(event("a3"))
+        first.record(event("a4"))
+        await #expect(throws: CancellationError.self) { try await first.flush() }
+        #expect(store.rows.withLock { $0.count } == 3)
+
+        let second = try UsageRecorder(store: store, spool: spool, logger: logger)
+        try await second.flush()
+        #expect(store.rows.withLock { Set($0.keys) } == ["a0#1", "a1#1", "a2#1", "a3#1", "a4#1"])
+        #expect(try spool.existingSegments().isEmpty)
+        #expect(second.pendingCount == 0)
+    }
+
+    @Test func eventsPastTheMemoryBoundAreReadBackFromTheSpool() async throws {
+        let store = MemoryUsageStore()
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), maxQueuedEvents: 3, logger: logger)
+        for index in 0..<10 { recorder.record(event("m\(index)")) }
+        try await recorder.flush()
+        #expect(store.rows.withLock { $0.count } == 10)
+        #expect(store.rows.withLock { $0["m9#1"]?.cost } == Money("0.1"))
+    }
+
+    @Test func aFullSpoolRefusesCallsUntilItDrains() async throws {
+        let store = MemoryUsageStore()
+        let line = event("x").jsonLine.count
+        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), spoolMaxBytes: line * 3, logger: logger)
+        store.failuresLeft.withLock { $0 = 1 }
+        for index in 0..<3 {
+            #expect(recorder.acceptsCalls)
+            recorder.record(event("s\(index)"))
+        }
+        #expect(!recorder.acceptsCalls)
+        await #expect(throws: CancellationError.self) { try await recorder.flush() }
+        #expect(!recorder.acceptsCalls)  // still unwritten
+        try await recorder.flush()
+        #expect(recorder.acceptsCalls)
+        #expect(recorder.spooledBytes == 0)
+    }
+
+    @Test func aSpoolThatCannotBeWrittenRefusesCallsButKeepsTheEvents() async throws {
+        let store = MemoryUsageStore()
+        let spool = MemorySpool()
+        let recorder = try UsageRecorder(store: store, spool: spool, logger: logger)
+        spool.failing.withLock { $0 = true }
+        recorder.record(event("u"))
+        #expect(!recorder.acceptsCalls)
+        try await recorder.flush()
+        #expect(store.rows.withLock { $0["u#1"] } != nil)
+        spool.failing.withLock { $0 = false }
+        recorder.record(event("v"))
+        #expect(recorder.acceptsCalls)
+    }
+
+    @Test func anEventSurvivesItsJSONLine() throws {
+        var original = event("line \"quoted\"\n")
+        original.requestedModel = "weird\u{0}model"
+        original.downgradedFrom = "gpt-4o"
+        original.budgetPeriodStart = Date(timeIntervalSince1970: 1_764_547_200)
+        original.time = Date(timeIntervalSince1970: 1_764_600_000.123456)
+        original.cost = Money("0.000123456789")
+        let line = original.jsonLine
+        #expect(line.last == UInt8(ascii: "\n"))
+        #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false)
+        #expect(UsageEvent(jsonLine: line.dropLast()) == original)
+        #expect(UsageEvent(jsonLine: line.prefix(40)) == nil)
+    }
+}
+
+/// Spool segments in memory, as the file storage keeps them on disk.
+final class MemorySpool: SpoolStorage {
+    let segments = Mutex<[UInt64: [UInt8]]>([:])
+    let failing = Mutex(false)
+
+    func existingSegments() throws -> [(id: UInt64, bytes: Int)] {
+        segments.withLock { $0.map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 } }
+    }
+
+    func append(_ bytes: [UInt8], to id: UInt64) throws {
+        if failing.withLock({ $0 }) { throw CancellationError() }
+        segments.withLock { $0[id, default: []] += bytes }
+    }
+
+    func sync(current: UInt64) throws {}
+
+    func read(_ id: UInt64) throws -> [UInt8] {
+        segments.withLock { $0[id] ?? [] }
+    }
+
+    func remove(_ id: UInt64) throws {
+        _ = segments.withLock { $0.removeValue(forKey: id) }
     }
 }
 
@@ -103,6 +231,8 @@ final class SlowStore: UsageStore, @unchecked Sendable {
         onInsert()
         return UsageWriteResult(inserted: events.count)
     }
+
+    func reject(_ event: UsageEvent, reason: String) async throws {}
 }
 
 /// A store whose writes never complete, like a database that went away mid-connection; it only
@@ -112,4 +242,6 @@ struct HangingStore: UsageStore {
         try await Task.sleep(for: .seconds(3600))
         return UsageWriteResult(inserted: 0)
     }
+
+    func reject(_ event: UsageEvent, reason: String) async throws {}
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Governance
 import Metering
 import PostgresNIO
@@ -71,6 +72,39 @@ import TollgateTestSupport
                 #expect(unpriced == 1)
             }
         }
+    }
+
+    /// A cost past numeric(24, 12) (an upstream reporting absurd usage on an absurd price) once
+    /// stopped a replica writing usage for good: it was retried first, forever.
+    @Test func aRowPostgreSQLRefusesIsSetAsideAndTheBatchIsWritten() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        try await TestPostgres.withClient(database) { client in
+            let store = PostgresUsageStore(client: client, logger: TestPostgres.logger)
+            let team = UUID(), key = UUID(), now = Date()
+            let poison = Self.event("poison", team: team, key: key, at: now, cost: "1000000000000000")
+            await #expect(throws: UsageRejected.self) { try await store.insert([Self.event("ok-1", team: team, key: key, at: now), poison]) }
+
+            let recorder = try UsageRecorder(store: store, spool: FileSpoolStorage(directory: Self.spoolDirectory()), logger: TestPostgres.logger)
+            for index in 0..<7 { recorder.record(Self.event("ok-\(index)", team: team, key: key, at: now)) }
+            recorder.record(poison)
+            try await recorder.flush()
+            let written = try await client.query("SELECT count(*)::int8 FROM usage_events").decode(Int.self)
+            for try await count in written { #expect(count == 7) }
+            let rejects = try await client.query("SELECT request_id, error, event->>'cost' FROM usage_rejects").decode((String, String, String).self)
+            var seen = 0
+            for try await (id, error, cost) in rejects {
+                seen += 1
+                #expect(id == "poison")
+                #expect(error.hasPrefix("22003"))  // numeric field overflow
+                #expect(cost == "1000000000000000")
+            }
+            #expect(seen == 1)
+            #expect(recorder.pendingCount == 0)
+        }
+    }
+
+    static func spoolDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-spool-\(UUID().uuidString)").path
     }
 
     @Test func aWriteReturnsTheBudgetSpendOfEveryScopeItTouched() async throws {

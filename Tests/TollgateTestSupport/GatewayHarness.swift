@@ -93,8 +93,13 @@ public struct GatewayHarness: Sendable {
             settings.upstreamTimeout = .seconds(1)
             settings.usageFlushInterval = .milliseconds(20)
             configure(&settings)
-            let replicas = try (0..<count).map { _ in
-                try GatewayApp.build(configuration: settings, database: database, adminKey: adminKey, logger: TestPostgres.logger)
+            // Each replica spools usage in a directory of its own, as separate processes would.
+            let spools = (0..<count).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-spool-\(UUID().uuidString)").path }
+            defer { for spool in spools { try? FileManager.default.removeItem(atPath: spool) } }
+            let replicas = try spools.map { spool in
+                var replica = settings
+                replica.spoolDirectory = replica.spoolDirectory ?? spool
+                return try GatewayApp.build(configuration: replica, database: database, adminKey: adminKey, logger: TestPostgres.logger)
             }
             try await TestPostgres.withClient(database) { postgres in
                 try await Self.serve(replicas[...], postgres: postgres, started: []) { clients in

@@ -21,6 +21,11 @@ public struct GatewayConfiguration: Sendable {
     public var environment: [String: String]
     /// How often the usage writer flushes to PostgreSQL.
     public var usageFlushInterval: Duration = .milliseconds(100)
+    /// Where usage is spooled before it reaches PostgreSQL; `<data dir>/spool` when nil. One
+    /// process at a time: each replica needs its own.
+    public var spoolDirectory: String?
+    /// The spool size past which new calls are refused with 503 `metering_unavailable`.
+    public var spoolMaxBytes = 1 << 30
     /// How long a key lookup is cached; also how long a revocation takes to reach other replicas.
     public var keyCacheTTL: Duration = .seconds(5)
     /// How often budget counters are raised to the spend other replicas wrote.
@@ -29,6 +34,9 @@ public struct GatewayConfiguration: Sendable {
     public var alertRetryInterval: Duration = .seconds(30)
     /// The gateway's clock: budget periods and usage times. Tests move it across month ends.
     public var clock: @Sendable () -> Date = { Date() }
+
+    /// The spool directory in effect.
+    public var spoolPath: String { spoolDirectory ?? dataDirectory + "/spool" }
 
     public init(environment: [String: String]) {
         self.environment = environment
@@ -43,6 +51,7 @@ public struct GatewayConfiguration: Sendable {
         if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
         if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
         if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
+        if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }
         if let milliseconds = environment["TOLLGATE_USAGE_FLUSH_MS"].flatMap(Int64.init), milliseconds > 0 {
             self.usageFlushInterval = .milliseconds(milliseconds)
         }

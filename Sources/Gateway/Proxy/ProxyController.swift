@@ -211,6 +211,7 @@ struct ProxyController {
     /// Rate limits and budgets: reserves the cost of the request's token bound on the model
     /// admission picks (the requested one, or its downgrade).
     func admit(_ principal: Principal, model: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
+        guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
         let now = budgets.clock()
         let prices = meter.prices
         // Only downgrade to a model this gateway can serve.

@@ -28,6 +28,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("migrations-dir"), help: "Directory of SQL migrations (TOLLGATE_MIGRATIONS_DIR, default ./migrations).")
     var migrationsDirectory: String?
 
+    @Option(name: .customLong("spool-max-bytes"), help: "Usage spool size past which new calls get 503 metering_unavailable (TOLLGATE_SPOOL_MAX_BYTES, default 1 GiB).")
+    var spoolMaxBytes: Int?
+
     func settings() throws -> GatewayConfiguration {
         var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
         if let host { settings.host = host }
@@ -41,6 +44,10 @@ struct ServerOptions: ParsableArguments {
         if let upstreamTimeout {
             guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
             settings.upstreamTimeout = .milliseconds(Int64(upstreamTimeout * 1000))
+        }
+        if let spoolMaxBytes {
+            guard spoolMaxBytes > 0 else { throw ValidationError("--spool-max-bytes must be positive") }
+            settings.spoolMaxBytes = spoolMaxBytes
         }
         if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
         if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }
