@@ -50,7 +50,10 @@ public enum GatewayApp {
 
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
         let alerts = AlertDispatcher(store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval)
-        let budgets = BudgetService(store: budgetStore, alerts: alerts, clock: configuration.clock, logger: logger)
+        let health = DatabaseHealth(check: PostgresHealthCheck(client: postgres, logger: logger), logger: logger)
+        let budgets = BudgetService(
+            store: budgetStore, alerts: alerts, clock: configuration.clock, enforcement: configuration.budgetEnforcement,
+            databaseReachable: { health.isReachable }, logger: logger)
         let recorder = try UsageRecorder(
             store: PostgresUsageStore(client: postgres, logger: logger), spool: try FileSpoolStorage(directory: configuration.spoolPath),
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
@@ -61,9 +64,14 @@ public enum GatewayApp {
         router.get("/health") { _, _ in
             try JSONBody.response(["status": "ok"])
         }
+        router.get("/ready") { _, _ in
+            Readiness(database: health, recorder: recorder).response()
+        }
 
         let reporter = SpendReporter(store: PostgresSpendReportStore(client: postgres, logger: logger), recorder: recorder)
-        let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache))
+        // Failed authentications, admin and team keys alike, counted per client address.
+        let failures = FailedAuthLimiter(maxFailures: configuration.maxFailedAuthPerMinute)
+        let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures))
         ProxyController(
             catalog: catalog, providers: ProviderSet(http: UpstreamHTTP(client: http)),
             meter: UsageMeter(prices: prices, recorder: recorder, logger: logger), budgets: budgets,
@@ -74,7 +82,7 @@ public enum GatewayApp {
             try await reporter.report(for: request, forcedTeam: try context.requirePrincipal().team.id)
         }
 
-        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey))
+        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures))
         AdminController(
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
             knownModels: Set(catalog.models).union(prices.models), maxBodyBytes: configuration.maxBodyBytes
@@ -85,7 +93,7 @@ public enum GatewayApp {
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: extra + [
-                postgres, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache),
+                postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache),
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
             ],

@@ -92,6 +92,14 @@ public struct GatewayError: HTTPResponseError, Sendable {
         ])
     }
 
+    /// 429 `too_many_failed_attempts`: this client address failed authentication too often in the
+    /// last minute; no key is looked up until `retry-after` has passed.
+    static func tooManyFailedAttempts(retryAfter: Int) -> GatewayError {
+        GatewayError(
+            .tooManyRequests, "Too many requests with an invalid API key from this address. Try again in \(retryAfter) s.",
+            type: "invalid_request_error", code: "too_many_failed_attempts", headers: [.retryAfter: "\(retryAfter)", .shouldRetry: "false"])
+    }
+
     /// 429 `rate_limit_exceeded`: the key's requests or tokens per minute are used up; SDKs retry
     /// after `retry-after` seconds.
     static func rateLimited(_ limit: RateDecision.Limit, key: String, limitValue: Int?, retryAfter: Int) -> GatewayError {

@@ -2,6 +2,7 @@ import Foundation
 import Governance
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The per-request state: the request id every log line and usage row carries, and, once the
 /// key is checked, who is calling.
@@ -9,12 +10,20 @@ public struct TollgateRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
     public var principal: Principal?
+    /// The connection, for the client's address when it is needed (failed authentication).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
         self.requestID = RequestIdentifier.make()
         self.principal = nil
         self.logger[metadataKey: LogKey.requestID] = .string(requestID)
+    }
+
+    /// The client's IP address (the peer of the connection), or "unknown".
+    var clientAddress: String {
+        channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }
 

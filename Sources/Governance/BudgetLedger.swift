@@ -11,6 +11,9 @@ public struct BudgetCounter: Sendable, Hashable {
     public var unwritten: Money = .zero
     /// Upper estimates of requests admitted here and not yet settled.
     public var reserved: Money = .zero
+    /// Whether `persisted` was read from the shared store; a counter made by admission while the
+    /// store was out holds only this replica's own spend until it is.
+    public var loaded = false
 
     public var spent: Money { persisted + unwritten }
 }
@@ -61,9 +64,9 @@ public final class BudgetLedger: Sendable {
 
     public init() {}
 
-    /// The keys among `keys` that have no counter yet.
+    /// The keys among `keys` whose counter was never read from the shared store.
     public func unloaded(_ keys: [BudgetKey]) -> [BudgetKey] {
-        counters.withLock { counters in keys.filter { counters[$0] == nil } }
+        counters.withLock { counters in keys.filter { counters[$0]?.loaded != true } }
     }
 
     /// Starts counters from the shared store's spend; a counter already there is raised, never lowered.
@@ -72,6 +75,7 @@ public final class BudgetLedger: Sendable {
             for (key, value) in spend {
                 var counter = counters[key] ?? BudgetCounter()
                 counter.persisted = max(counter.persisted, value)
+                counter.loaded = true
                 counters[key] = counter
             }
         }

@@ -136,6 +136,20 @@ import Testing
         #expect(ledger.counter(BudgetKey(kind: .team, id: team, periodStart: Self.period.start)).reserved == Money("0.999"))
     }
 
+    /// A counter admission made while the store was out (its spend unknown) is still read from the
+    /// store once it answers: this replica's own spend is kept on top.
+    @Test func aCounterMadeWhileTheStoreWasOutIsLoadedLater() throws {
+        let ledger = BudgetLedger()
+        let team = UUID()
+        let key = BudgetKey(kind: .team, id: team, periodStart: Self.period.start)
+        let (_, reservation) = ledger.admit(scopes: Self.scopes(team: team, limit: "1"), model: "m", downgrades: [:]) { _ in Money("0.2") }
+        ledger.settle(try #require(reservation), cost: Money("0.05"))
+        #expect(ledger.unloaded([key]) == [key])
+        ledger.load([key: Money("0.9")!])
+        #expect(ledger.unloaded([key]).isEmpty)
+        #expect(ledger.counter(key).spent == Money("0.95"))
+    }
+
     @Test func settlementReplacesTheReservationWithTheCost() throws {
         let ledger = BudgetLedger()
         let team = UUID()
@@ -144,10 +158,10 @@ import Testing
         let (_, reservation) = ledger.admit(scopes: Self.scopes(team: team, limit: "1"), model: "m", downgrades: [:]) { _ in Money("0.2") }
         #expect(ledger.counter(key).reserved == Money("0.2"))
         ledger.settle(try #require(reservation), cost: Money("0.05"))
-        #expect(ledger.counter(key) == BudgetCounter(persisted: Money("0.5")!, unwritten: Money("0.05")!, reserved: .zero))
+        #expect(ledger.counter(key) == BudgetCounter(persisted: Money("0.5")!, unwritten: Money("0.05")!, reserved: .zero, loaded: true))
         // Written: the store now says 0.55; the unwritten part is gone, nothing counted twice.
         ledger.written([key: Money("0.05")!], persisted: [key: Money("0.55")!])
-        #expect(ledger.counter(key) == BudgetCounter(persisted: Money("0.55")!, unwritten: .zero, reserved: .zero))
+        #expect(ledger.counter(key) == BudgetCounter(persisted: Money("0.55")!, unwritten: .zero, reserved: .zero, loaded: true))
         // Another replica spent 0.1: a refresh raises the counter, a stale read never lowers it.
         ledger.refresh([key: Money("0.65")!])
         ledger.refresh([key: Money("0.6")!])

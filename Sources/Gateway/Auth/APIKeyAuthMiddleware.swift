@@ -1,19 +1,39 @@
 import Foundation
+import Governance
 import Hummingbird
 import HTTPTypes
 
 /// Authenticates `/v1/…` calls by their `Authorization: Bearer tg-…` key and sets the principal.
+///
+/// A client address with too many failed attempts in the last minute is refused (429) before any
+/// lookup; a key that cannot be checked because the database is down and was never seen gets 503.
 struct APIKeyAuthMiddleware: RouterMiddleware {
     typealias Context = TollgateRequestContext
     let cache: PrincipalCache
+    let failures: FailedAuthLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let address = context.clientAddress
+        if let retryAfter = failures.retryAfter(address) {
+            throw GatewayError.tooManyFailedAttempts(retryAfter: retryAfter)
+        }
         guard let secret = bearerToken(request) else {
+            failures.recordFailure(address)
             throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…'.", code: "missing_api_key")
         }
-        guard secret.hasPrefix(APIKeySecret.scheme), secret.utf8.count < 200,
-              let principal = try await cache.principal(secretHash: APIKeySecret.hash(secret))
-        else {
+        let found: Principal?
+        if secret.hasPrefix(APIKeySecret.scheme), secret.utf8.count < 200 {
+            do {
+                found = try await cache.principal(secretHash: APIKeySecret.hash(secret))
+            } catch {
+                context.logger.error("cannot check an API key: the key store does not answer", metadata: [LogKey.error: "\(error)"])
+                throw GatewayError.unavailable("API keys cannot be checked right now; try again shortly.")
+            }
+        } else {
+            found = nil
+        }
+        guard let principal = found else {
+            failures.recordFailure(address)
             throw GatewayError.unauthorized("Incorrect API key provided: \(APIKeySecret.prefix(of: secret))…. Ask your platform admin for a Tollgate key.")
         }
         switch principal.refusal(at: Date()) {

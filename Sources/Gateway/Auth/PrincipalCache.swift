@@ -4,50 +4,132 @@ import Synchronization
 
 /// Keys by secret hash, kept for a few seconds so the hot path reads no database.
 ///
-/// Revoking on this server drops the key from the cache at once; another replica's cache forgets
-/// it within `timeToLive`.
+/// - Revoking on this server drops the key from the cache at once; another replica's cache
+///   forgets it when the change is announced, or within `timeToLive` at worst.
+/// - Unknown secrets are remembered apart, in a bounded negative cache: a flood of made-up keys
+///   can neither evict the keys in use nor send a query per attempt to the database.
+/// - When the store fails (the database is down), a key seen before is served from its last
+///   known state, and the store is not asked again for `retryAfterFailure`; a key never seen
+///   cannot be checked, and the lookup fails.
 final class PrincipalCache: Sendable {
     private struct Entry {
-        var principal: Principal?
+        var principal: Principal
         var expires: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var known: [String: Entry] = [:]
+        /// Unknown secret hashes and when to stop believing they are unknown.
+        var unknown: [String: ContinuousClock.Instant] = [:]
+        /// The last time the store failed; while recent, stale entries are served without asking.
+        var storeFailedAt: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
     private let timeToLive: Duration
     private let capacity: Int
+    private let unknownCapacity: Int
+    private let lookupTimeout: Duration
+    private let retryAfterFailure: Duration
     private let store: any KeyStore
 
-    init(store: any KeyStore, timeToLive: Duration = .seconds(5), capacity: Int = 100_000) {
+    init(
+        store: any KeyStore, timeToLive: Duration = .seconds(5), capacity: Int = 100_000, unknownCapacity: Int = 10_000,
+        lookupTimeout: Duration = .seconds(2), retryAfterFailure: Duration = .seconds(1)
+    ) {
         self.store = store
         self.timeToLive = timeToLive
         self.capacity = capacity
+        self.unknownCapacity = unknownCapacity
+        self.lookupTimeout = lookupTimeout
+        self.retryAfterFailure = retryAfterFailure
+    }
+
+    /// Whether the last store lookup failed (for readiness).
+    var storeFailing: Bool {
+        state.withLock { $0.storeFailedAt != nil }
     }
 
     /// The principal for a secret hash, from the cache or the store; nil for an unknown key.
+    /// Throws only when the store cannot answer and the key was never seen.
     func principal(secretHash: String) async throws -> Principal? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[secretHash] }), entry.expires > now {
-            return entry.principal
+        enum Cached { case fresh(Principal?), stale(Principal), none }
+        let (cached, storeDown) = state.withLock { state -> (Cached, Bool) in
+            let storeDown = state.storeFailedAt.map { now - $0 < retryAfterFailure } ?? false
+            if let entry = state.known[secretHash] {
+                return (entry.expires > now ? .fresh(entry.principal) : .stale(entry.principal), storeDown)
+            }
+            if let until = state.unknown[secretHash], until > now { return (.fresh(nil), storeDown) }
+            return (.none, storeDown)
         }
-        let principal = try await store.principal(secretHash: secretHash)
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[secretHash] = Entry(principal: principal, expires: now + timeToLive)
+        switch cached {
+        case .fresh(let principal): return principal
+        case .stale(let principal) where storeDown: return principal
+        case .stale, .none: break
+        }
+        let principal: Principal?
+        do {
+            principal = try await withDeadline(lookupTimeout) { try await self.store.principal(secretHash: secretHash) }
+        } catch {
+            state.withLock { $0.storeFailedAt = ContinuousClock.now }
+            if case .stale(let last) = cached { return last }
+            throw error
+        }
+        state.withLock { state in
+            state.storeFailedAt = nil
+            if let principal {
+                if state.known.count >= capacity { Self.makeRoom(in: &state.known, capacity: capacity, now: now) }
+                state.known[secretHash] = Entry(principal: principal, expires: now + timeToLive)
+                state.unknown[secretHash] = nil
+            } else {
+                state.known[secretHash] = nil
+                if state.unknown.count >= unknownCapacity { state.unknown.removeAll(keepingCapacity: true) }
+                state.unknown[secretHash] = now + timeToLive
+            }
         }
         return principal
     }
 
+    /// Makes room: expired entries go first, then, if that was not enough, an arbitrary half.
+    private static func makeRoom(in known: inout [String: Entry], capacity: Int, now: ContinuousClock.Instant) {
+        known = known.filter { $0.value.expires > now }
+        if known.count >= capacity {
+            known = Dictionary(uniqueKeysWithValues: known.prefix(known.count / 2).map { ($0.key, $0.value) })
+        }
+    }
+
     /// Forgets every cached entry of the key (after a revocation or change).
     func invalidate(keyID: UUID) {
-        entries.withLock { entries in
-            entries = entries.filter { $0.value.principal?.key.id != keyID }
+        state.withLock { state in
+            state.known = state.known.filter { $0.value.principal.key.id != keyID }
         }
     }
 
     /// Forgets every cached key of the team (after its settings changed).
     func invalidate(teamID: UUID) {
-        entries.withLock { entries in
-            entries = entries.filter { $0.value.principal?.team.id != teamID }
+        state.withLock { state in
+            state.known = state.known.filter { $0.value.principal.team.id != teamID }
         }
     }
+}
+
+/// Runs `body`, giving up with `DeadlineExceeded` after `duration`: a database that does not
+/// answer must not hold a request for as long as its connection attempts take.
+func withDeadline<T: Sendable>(_ duration: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: duration)
+            throw DeadlineExceeded(duration: duration)
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DeadlineExceeded(duration: duration) }
+        return first
+    }
+}
+
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    let duration: Duration
+    var description: String { "no answer within \(duration)" }
 }

@@ -21,14 +21,25 @@ final class BudgetService: Sendable {
     /// The current period of each time zone in use: calendar arithmetic costs more than the rest
     /// of admission, and the answer holds for a month.
     private let periods = Mutex<[TimeZone: BudgetPeriod]>([:])
+    /// What admission does when the shared store cannot be read.
+    let enforcement: BudgetEnforcement
+    /// Whether PostgreSQL answers, from the health probe.
+    private let databaseReachable: @Sendable () -> Bool
+    /// When reading spend last failed: for a second after, admission does not wait on the store again.
+    private let storeFailedAt = Mutex<ContinuousClock.Instant?>(nil)
 
     struct WatchedScope {
         var scope: BudgetScope
         var teamID: UUID
     }
 
-    init(store: any BudgetStore, alerts: AlertDispatcher, clock: @escaping @Sendable () -> Date, logger: Logger) {
+    init(
+        store: any BudgetStore, alerts: AlertDispatcher, clock: @escaping @Sendable () -> Date, enforcement: BudgetEnforcement = .failOpen,
+        databaseReachable: @escaping @Sendable () -> Bool = { true }, logger: Logger
+    ) {
         self.store = store
+        self.enforcement = enforcement
+        self.databaseReachable = databaseReachable
         self.alerts = alerts
         self.clock = clock
         self.logger = logger
@@ -67,7 +78,17 @@ final class BudgetService: Sendable {
         }
         let missing = ledger.unloaded(scopes.map(\.key))
         guard !missing.isEmpty else { return }
-        ledger.load(try await store.spend(missing))
+        if let failed = storeFailedAt.withLock({ $0 }), ContinuousClock.now - failed < .seconds(1) {
+            throw DeadlineExceeded(duration: .seconds(1))
+        }
+        do {
+            let store = self.store
+            ledger.load(try await withDeadline(.seconds(2)) { try await store.spend(missing) })
+            storeFailedAt.withLock { $0 = nil }
+        } catch {
+            storeFailedAt.withLock { $0 = ContinuousClock.now }
+            throw error
+        }
     }
 
     // MARK: Admission
@@ -88,12 +109,20 @@ final class BudgetService: Sendable {
             throw GatewayError.rateLimited(limit, key: key.name, limitValue: limit == .requests ? key.rpmLimit : key.tpmLimit, retryAfter: retryAfter)
         }
         let scopes = scopes(for: principal, at: now)
+        let budgeted = scopes.contains { $0.hardLimit != nil }
+        if budgeted, enforcement == .failClosed, !databaseReachable() {
+            limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
+            throw GatewayError.unavailable("Budgets cannot be checked right now (the database does not answer); try again shortly.")
+        }
         do {
             try await load(scopes, teamID: principal.team.id)
         } catch {
-            limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
             logger.error("cannot read budget spend", metadata: [LogKey.error: "\(String(reflecting: error))"])
-            throw GatewayError.unavailable("Budgets cannot be checked right now; try again shortly.")
+            if enforcement == .failClosed {
+                limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
+                throw GatewayError.unavailable("Budgets cannot be checked right now; try again shortly.")
+            }
+            // Fail-open: enforce what this replica knows, the spend it last read plus its own since.
         }
         let (decision, reservation) = ledger.admit(scopes: scopes, model: model, downgrades: downgrades, estimate: estimate)
         switch decision {
@@ -197,6 +226,14 @@ final class BudgetService: Sendable {
         return BudgetSnapshot(kind: .team, id: team.id, name: team.name, hardLimit: team.monthlyBudget, softLimit: team.softBudget,
                               spent: counter.spent, reserved: counter.reserved, period: period)
     }
+}
+
+/// What admission does while the shared store cannot be read.
+public enum BudgetEnforcement: String, Sendable, CaseIterable {
+    /// Serve, enforcing the last known spend plus this replica's own spend since (the default).
+    case failOpen = "fail-open"
+    /// Refuse budgeted requests with 503 until the store answers again.
+    case failClosed = "fail-closed"
 }
 
 /// An admitted request's claim on the budgets: settled with the real cost, or released. A hold

@@ -26,6 +26,11 @@ public struct GatewayConfiguration: Sendable {
     public var spoolDirectory: String?
     /// The spool size past which new calls are refused with 503 `metering_unavailable`.
     public var spoolMaxBytes = 1 << 30
+    /// What admission does while PostgreSQL does not answer.
+    public var budgetEnforcement: BudgetEnforcement = .failOpen
+    /// Failed authentications one client address may make in a minute before it is refused
+    /// without a lookup.
+    public var maxFailedAuthPerMinute = 30
     /// How long a key lookup is cached; also how long a revocation takes to reach other replicas.
     public var keyCacheTTL: Duration = .seconds(5)
     /// How often budget counters are raised to the spend other replicas wrote.
@@ -51,6 +56,7 @@ public struct GatewayConfiguration: Sendable {
         if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
         if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
         if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
+        if let mode = environment["TOLLGATE_BUDGET_ENFORCEMENT"].flatMap(BudgetEnforcement.init(rawValue:)) { self.budgetEnforcement = mode }
         if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }
         if let milliseconds = environment["TOLLGATE_USAGE_FLUSH_MS"].flatMap(Int64.init), milliseconds > 0 {
             self.usageFlushInterval = .milliseconds(milliseconds)

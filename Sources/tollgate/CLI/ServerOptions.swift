@@ -31,6 +31,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("spool-max-bytes"), help: "Usage spool size past which new calls get 503 metering_unavailable (TOLLGATE_SPOOL_MAX_BYTES, default 1 GiB).")
     var spoolMaxBytes: Int?
 
+    @Option(name: .customLong("budget-enforcement"), help: "While PostgreSQL does not answer: fail-open (serve from known spend) or fail-closed (503 for budgeted keys) (TOLLGATE_BUDGET_ENFORCEMENT, default fail-open).")
+    var budgetEnforcement: String?
+
     func settings() throws -> GatewayConfiguration {
         var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
         if let host { settings.host = host }
@@ -48,6 +51,12 @@ struct ServerOptions: ParsableArguments {
         if let spoolMaxBytes {
             guard spoolMaxBytes > 0 else { throw ValidationError("--spool-max-bytes must be positive") }
             settings.spoolMaxBytes = spoolMaxBytes
+        }
+        if let budgetEnforcement {
+            guard let mode = BudgetEnforcement(rawValue: budgetEnforcement) else {
+                throw ValidationError("--budget-enforcement must be fail-open or fail-closed")
+            }
+            settings.budgetEnforcement = mode
         }
         if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
         if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }

@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+
+/// Counts failed authentications per client address in fixed one-minute windows: past
+/// `maxFailures`, the address is refused without a key lookup until its window ends, so guessing
+/// keys costs the guesser, not the database. Bounded: past `capacity` addresses, finished
+/// windows are dropped first, then all.
+final class FailedAuthLimiter: Sendable {
+    private struct Window {
+        var start: ContinuousClock.Instant
+        var failures: Int
+    }
+
+    private let windows = Mutex<[String: Window]>([:])
+    let maxFailures: Int
+    let window: Duration
+    private let capacity: Int
+
+    init(maxFailures: Int = 30, window: Duration = .seconds(60), capacity: Int = 10_000) {
+        self.maxFailures = maxFailures
+        self.window = window
+        self.capacity = capacity
+    }
+
+    /// Seconds until `address` may try again, or nil when it may try now.
+    func retryAfter(_ address: String, now: ContinuousClock.Instant = .now) -> Int? {
+        windows.withLock { windows in
+            guard let current = windows[address], now - current.start < window, current.failures >= maxFailures else { return nil }
+            let left = window - (now - current.start)
+            return max(Int(left.components.seconds) + 1, 1)
+        }
+    }
+
+    /// Counts one failed attempt from `address`.
+    func recordFailure(_ address: String, now: ContinuousClock.Instant = .now) {
+        windows.withLock { windows in
+            if var current = windows[address], now - current.start < window {
+                current.failures += 1
+                windows[address] = current
+                return
+            }
+            if windows.count >= capacity {
+                windows = windows.filter { now - $0.value.start < window }
+                if windows.count >= capacity { windows.removeAll(keepingCapacity: true) }
+            }
+            windows[address] = Window(start: now, failures: 1)
+        }
+    }
+}
