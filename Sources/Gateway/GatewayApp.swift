@@ -49,7 +49,9 @@ public enum GatewayApp {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
-        let alerts = AlertDispatcher(store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval)
+        let alerts = AlertDispatcher(
+            store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval,
+            allowPrivateWebhooks: configuration.allowPrivateWebhooks)
         let health = DatabaseHealth(check: PostgresHealthCheck(client: postgres, logger: logger), logger: logger)
         let budgets = BudgetService(
             store: budgetStore, alerts: alerts, clock: configuration.clock, enforcement: configuration.budgetEnforcement,
@@ -85,7 +87,8 @@ public enum GatewayApp {
         let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures))
         AdminController(
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
-            knownModels: Set(catalog.models).union(prices.models), maxBodyBytes: configuration.maxBodyBytes
+            knownModels: Set(catalog.models).union(prices.models), maxBodyBytes: configuration.maxBodyBytes,
+            allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
 
         logger.info("serving models", metadata: ["tollgate.models": "\(catalog.models.joined(separator: ", "))"])

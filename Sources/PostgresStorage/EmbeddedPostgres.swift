@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOPosix
 import PostgresNIO
@@ -129,6 +132,23 @@ public struct EmbeddedPostgres: Sendable {
             guard reachable.status == 0 else {
                 throw StorageError("embedded PostgreSQL: the '\(user)' user cannot reach \(directory) (a parent directory is closed to it); choose a --data-dir it can reach, e.g. under /var/lib or /tmp, or set DATABASE_URL")
             }
+        }
+        try checkPrivate(socketDirectory)
+    }
+
+    /// The socket directory must be a real directory that only the server's user can enter: the
+    /// server trusts every local connection, so anyone who can reach the socket is a superuser.
+    /// One left by someone else (e.g. made in /tmp ahead of us) is refused, not used.
+    func checkPrivate(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw StorageError("embedded PostgreSQL: cannot inspect the socket directory \(path)")
+        }
+        let owner = serverUser.flatMap { name in getpwnam(name).map { $0.pointee.pw_uid } } ?? geteuid()
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        guard isDirectory, info.st_uid == owner, info.st_mode & 0o077 == 0 else {
+            throw StorageError(
+                "embedded PostgreSQL: the socket directory \(path) is not private (it must be a directory owned by the server's user with mode 0700, found owner \(info.st_uid), mode \(String(info.st_mode & 0o7777, radix: 8))); remove it or choose another --data-dir")
         }
     }
 

@@ -30,7 +30,7 @@ public struct PostgresGovernanceListener: Sendable {
                 }
             } catch {
                 guard !Task.isCancelled else { return }
-                logger.warning("listening for key changes failed; retrying", metadata: ["tollgate.error": "\(String(reflecting: error))"])
+                logger.warning("listening for key changes failed; retrying", metadata: ["tollgate.error": "\(loggable(error))"])
             }
             try? await Task.sleep(for: .seconds(1))
         }

@@ -80,7 +80,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         do {
             try await client.query("SELECT pg_notify(\(Self.changeChannel), \(change.message))", logger: logger)
         } catch {
-            logger.warning("cannot announce a key change to other replicas", metadata: ["tollgate.error": "\(String(reflecting: error))"])
+            logger.warning("cannot announce a key change to other replicas", metadata: ["tollgate.error": "\(loggable(error))"])
         }
     }
 

@@ -35,3 +35,14 @@ func rejectionReason(_ error: any Error) -> String? {
     guard state.hasPrefix("22") || (state.hasPrefix("23") && state != "23505") || state == "54000" else { return nil }
     return "\(state): \(info[.message] ?? "refused")"
 }
+
+/// An error as it may go into a log line: PostgreSQL errors as their SQLSTATE and server message
+/// only (`String(reflecting:)` would add the statement and its bound values); others as they
+/// describe themselves.
+public func loggable(_ error: any Error) -> String {
+    if let error = error as? PSQLError {
+        guard let info = error.serverInfo else { return "PostgreSQL: \(error.code)" }
+        return "PostgreSQL \(info[.sqlState] ?? "?"): \(info[.message] ?? "error")"
+    }
+    return "\(error)"
+}

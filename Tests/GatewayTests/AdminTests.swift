@@ -103,4 +103,17 @@ import TollgateTestSupport
             #expect(try await gateway.admin(.delete, "/admin/keys/\(UUID())").status == .notFound)
         }
     }
+
+    @Test func alertWebhooksToPrivateAddressesAreRefused() async throws {
+        try await GatewayHarness.run(configure: { $0.allowPrivateWebhooks = false }) { gateway in
+            for url in ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest", "http://[::1]/x", "http://localhost/x", "https://10.0.0.8/x"] {
+                let response = try await gateway.admin(.post, "/admin/teams", ["name": .string("t-\(UUID())"), "alert_webhook_url": .string(url)])
+                #expect(response.status == .badRequest, "\(url)")
+                #expect(try response.errorBody()["param"] == "alert_webhook_url")
+            }
+            let team = try await gateway.createTeam()
+            #expect(try await gateway.admin(.patch, "/admin/teams/\(team)", ["alert_webhook_url": "http://192.168.0.10/x"]).status == .badRequest)
+            #expect(try await gateway.admin(.patch, "/admin/teams/\(team)", ["alert_webhook_url": "https://hooks.example.com/tollgate"]).status == .ok)
+        }
+    }
 }

@@ -48,4 +48,15 @@ import Testing
     func aRefusalCountsAsExhaustionOnlyNearTheLimit(spent: String, reserved: String, exhausts: Bool) {
         #expect(BudgetAlert.refusalExhausts(spent: Money(spent)!, reserved: Money(reserved)!, limit: Money("100")!) == exhausts)
     }
+
+    @Test(arguments: [
+        ("127.0.0.1", true), ("localhost", true), ("api.localhost", true), ("printer.local", true), ("10.1.2.3", true),
+        ("172.16.0.1", true), ("172.31.255.255", true), ("172.32.0.1", false), ("192.168.1.1", true), ("169.254.169.254", true),
+        ("100.64.0.1", true), ("0.0.0.0", true), ("[::1]", true), ("::", true), ("[fd00::1]", true), ("fe80::1", true),
+        ("::ffff:127.0.0.1", true), ("::ffff:8.8.8.8", false), ("8.8.8.8", false), ("[2606:4700::1111]", false),
+        ("hooks.example.com", false), ("LOCALHOST.", true), ("metadata.google.internal", true),
+    ])
+    func privateAddressesAreRecognised(host: String, isPrivate: Bool) {
+        #expect(PrivateAddress.isPrivate(host: host) == isPrivate)
+    }
 }

@@ -103,6 +103,23 @@ import TollgateTestSupport
         }
     }
 
+    @Test func aSocketDirectoryOthersCanEnterIsRefused() throws {
+        let cluster = EmbeddedPostgres(directory: Self.spoolDirectory())
+        let path = Self.spoolDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        let owner = cluster.serverUser.flatMap { name in getpwnam(name).map { Int($0.pointee.pw_uid) } } ?? Int(geteuid())
+        try FileManager.default.setAttributes([.ownerAccountID: owner, .posixPermissions: 0o777], ofItemAtPath: path)
+        #expect(throws: StorageError.self) { try cluster.checkPrivate(path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
+        try cluster.checkPrivate(path)
+        // A link to a private directory is not the directory.
+        let link = path + "-link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect(throws: StorageError.self) { try cluster.checkPrivate(link) }
+    }
+
     static func spoolDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-spool-\(UUID().uuidString)").path
     }

@@ -92,6 +92,7 @@ public struct GatewayHarness: Sendable {
             settings.configFile = configFile
             settings.upstreamTimeout = .seconds(1)
             settings.usageFlushInterval = .milliseconds(20)
+            settings.allowPrivateWebhooks = true  // the mock's webhook listens on loopback
             configure(&settings)
             // Each replica spools usage in a directory of its own, as separate processes would.
             let spools = (0..<count).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-spool-\(UUID().uuidString)").path }

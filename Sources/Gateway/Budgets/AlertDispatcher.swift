@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Governance
 import Logging
+import PostgresStorage
 import NIOCore
+import NIOPosix
 import Pricing
 import ServiceLifecycle
 import Synchronization
@@ -23,8 +25,13 @@ final class AlertDispatcher: Service, Sendable {
     /// its first delivery is still in flight.
     private let delivering = Mutex<Set<String>>([])
     private let retryInterval: Duration
+    private let allowPrivateWebhooks: Bool
 
-    init(store: any BudgetStore, teams: any TeamStore, http: HTTPClient, logger: Logger, retryInterval: Duration = .seconds(30)) {
+    init(
+        store: any BudgetStore, teams: any TeamStore, http: HTTPClient, logger: Logger, retryInterval: Duration = .seconds(30),
+        allowPrivateWebhooks: Bool = false
+    ) {
+        self.allowPrivateWebhooks = allowPrivateWebhooks
         self.store = store
         self.teams = teams
         self.http = http
@@ -71,7 +78,7 @@ final class AlertDispatcher: Service, Sendable {
         do {
             guard try await store.claim(alert) else { return }
         } catch {
-            logger.error("cannot claim a budget alert", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            logger.error("cannot claim a budget alert", metadata: [LogKey.error: "\(loggable(error))"])
             queued.withLock { _ = $0.remove(Self.id(alert)) }
             return
         }
@@ -88,7 +95,7 @@ final class AlertDispatcher: Service, Sendable {
                 await deliver(alert)
             }
         } catch {
-            logger.warning("cannot read undelivered budget alerts", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            logger.warning("cannot read undelivered budget alerts", metadata: [LogKey.error: "\(loggable(error))"])
         }
     }
 
@@ -109,7 +116,11 @@ final class AlertDispatcher: Service, Sendable {
         var delivered = false
         do {
             let url = try await teams.team(id: alert.teamID)?.alertWebhookURL
-            if let url {
+            if let url, !allowPrivateWebhooks, let host = URL(string: url)?.host, await Self.resolvesPrivate(host) {
+                // Set before the rule, or a name that now resolves inside: never posted to.
+                logger.error("budget alert webhook refused: it points at a private address", metadata: [LogKey.team: "\(alert.teamID)"])
+                delivered = true
+            } else if let url {
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "content-type", value: "application/json")
@@ -131,6 +142,35 @@ final class AlertDispatcher: Service, Sendable {
     }
 }
 
+extension AlertDispatcher {
+    /// Whether `host` is private by name, or resolves to any private address (so a public name
+    /// pointed at an inside address is caught too). Resolution runs on NIO's thread pool.
+    static func resolvesPrivate(_ host: String) async -> Bool {
+        if PrivateAddress.isPrivate(host: host) { return true }
+        let addresses = (try? await NIOThreadPool.singleton.runIfActive { resolve(host) }) ?? []
+        return addresses.contains { PrivateAddress.isPrivate(ipAddress: $0) ?? false }
+    }
+
+    /// The host's addresses as text, by getaddrinfo.
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor?.pointee {
+            var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(entry.ai_addr, entry.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0 {
+                addresses.append(String(cString: text))
+            }
+            cursor = entry.ai_next
+        }
+        return addresses
+    }
+}
+
 /// Keeps the ledger in step with the spend other replicas write.
 struct BudgetRefreshService: Service {
     let budgets: BudgetService
@@ -147,7 +187,7 @@ struct BudgetRefreshService: Service {
                 try await cancelWhenGracefulShutdown { try await budgets.refresh() }
             } catch {
                 guard !Task.isShuttingDownGracefully else { return }
-                logger.warning("budget refresh failed", metadata: [LogKey.error: "\(String(reflecting: error))"])
+                logger.warning("budget refresh failed", metadata: [LogKey.error: "\(loggable(error))"])
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Governance
 import Logging
+import PostgresStorage
 import Metering
 import Pricing
 import Synchronization
@@ -117,7 +118,7 @@ final class BudgetService: Sendable {
         do {
             try await load(scopes, teamID: principal.team.id)
         } catch {
-            logger.error("cannot read budget spend", metadata: [LogKey.error: "\(String(reflecting: error))"])
+            logger.error("cannot read budget spend", metadata: [LogKey.error: "\(loggable(error))"])
             if enforcement == .failClosed {
                 limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
                 throw GatewayError.unavailable("Budgets cannot be checked right now; try again shortly.")

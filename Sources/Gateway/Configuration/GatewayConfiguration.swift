@@ -26,6 +26,8 @@ public struct GatewayConfiguration: Sendable {
     public var spoolDirectory: String?
     /// The spool size past which new calls are refused with 503 `metering_unavailable`.
     public var spoolMaxBytes = 1 << 30
+    /// Whether budget alert webhooks may point at loopback, link-local and private addresses.
+    public var allowPrivateWebhooks = false
     /// What admission does while PostgreSQL does not answer.
     public var budgetEnforcement: BudgetEnforcement = .failOpen
     /// Failed authentications one client address may make in a minute before it is refused
@@ -56,6 +58,9 @@ public struct GatewayConfiguration: Sendable {
         if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
         if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
         if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
+        if environment["TOLLGATE_ALLOW_PRIVATE_WEBHOOKS"] == "1" || environment["TOLLGATE_ALLOW_PRIVATE_WEBHOOKS"] == "true" {
+            self.allowPrivateWebhooks = true
+        }
         if let mode = environment["TOLLGATE_BUDGET_ENFORCEMENT"].flatMap(BudgetEnforcement.init(rawValue:)) { self.budgetEnforcement = mode }
         if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }
         if let milliseconds = environment["TOLLGATE_USAGE_FLUSH_MS"].flatMap(Int64.init), milliseconds > 0 {

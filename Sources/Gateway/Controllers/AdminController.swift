@@ -12,6 +12,8 @@ struct AdminController {
     /// Every model name a downgrade map may use: the configured and the priced ones.
     let knownModels: Set<String>
     let maxBodyBytes: Int
+    /// Whether alert webhooks may point at loopback, link-local and private addresses.
+    var allowPrivateWebhooks = false
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
         group.post("teams", use: createTeam)
@@ -78,6 +80,12 @@ struct AdminController {
             try changes.validate()
         } catch {
             throw GatewayError.invalidRequest(error.description, param: error.field)
+        }
+        if !allowPrivateWebhooks, case .some(.some(let url)) = changes.alertWebhookURL,
+           let host = URL(string: url)?.host, PrivateAddress.isPrivate(host: host) {
+            throw GatewayError.invalidRequest(
+                "'alert_webhook_url' points at a loopback, link-local or private address; the gateway posts only to public hosts unless started with --allow-private-webhooks.",
+                param: "alert_webhook_url")
         }
         for (from, to) in changes.downgrades ?? [:] {
             for model in [from, to] where !knownModels.contains(model) {

@@ -1,6 +1,7 @@
 import Hummingbird
 import HTTPTypes
 import Logging
+import PostgresStorage
 
 /// The outermost middleware: every response carries `x-tollgate-request-id`, and every failure
 /// leaves as OpenAI's error envelope, never as an empty 500.
@@ -19,7 +20,7 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             response = try Self.translate(error).response(from: request, context: context)
         } catch {
-            context.logger.error("unexpected failure", metadata: [LogKey.error: "\(String(reflecting: error))", LogKey.path: "\(request.uri.path)"])
+            context.logger.error("unexpected failure", metadata: [LogKey.error: "\(loggable(error))", LogKey.path: "\(request.uri.path)"])
             response = try GatewayError.internal().response(from: request, context: context)
         }
         response.headers[.tollgateRequestID] = context.requestID

@@ -34,6 +34,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("budget-enforcement"), help: "While PostgreSQL does not answer: fail-open (serve from known spend) or fail-closed (503 for budgeted keys) (TOLLGATE_BUDGET_ENFORCEMENT, default fail-open).")
     var budgetEnforcement: String?
 
+    @Flag(name: .customLong("allow-private-webhooks"), help: "Let budget alert webhooks post to loopback, link-local and private addresses (TOLLGATE_ALLOW_PRIVATE_WEBHOOKS=1).")
+    var allowPrivateWebhooks = false
+
     func settings() throws -> GatewayConfiguration {
         var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
         if let host { settings.host = host }
@@ -58,6 +61,7 @@ struct ServerOptions: ParsableArguments {
             }
             settings.budgetEnforcement = mode
         }
+        if allowPrivateWebhooks { settings.allowPrivateWebhooks = true }
         if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
         if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }
         return settings
