@@ -119,7 +119,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .timeout: status = .gatewayTimeout
         case .unreachable, .badResponse: status = .badGateway
         case .unsupported: status = .badRequest
-        case .cancelled: status = HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
+        case .cancelled: status = .serviceUnavailable
         case .upstreamStatus(let code):
             switch code {
             case 400, 404, 409, 413, 422, 429: status = .init(code: code)

@@ -271,13 +271,17 @@ public final class UsageRecorder: Sendable {
             for await _ in finishing.stream {}
             group.cancelAll()
         }
-        // The last flush, retried until written or the shutdown deadline passes.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.flushUntilWritten() }
-            group.addTask { try? await Task.sleep(for: self.shutdownDeadline) }
-            await group.next()
-            group.cancelAll()
-        }
+        // The last flush, retried until written or the shutdown deadline passes. It runs apart
+        // from this task, so that a shutdown escalated to cancellation still tries it; it is
+        // awaited, so it never outlives the recorder, and bounded, so it cannot hold the exit.
+        await Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.flushUntilWritten() }
+                group.addTask { try? await Task.sleep(for: self.shutdownDeadline) }
+                await group.next()
+                group.cancelAll()
+            }
+        }.value
         syncNow()
         let (pending, unspooled) = state.withLock { ($0.pending, $0.unspooled.count) }
         if unspooled > 0 {

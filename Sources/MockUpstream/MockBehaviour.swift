@@ -12,6 +12,7 @@ import OpenAIWire
 /// | `stream-cut` | stops a stream after half its chunks, with no usage and no `[DONE]` |
 /// | `drip` | streams one event every 100 ms (for clients that hang up mid-stream) |
 /// | `invalid-json` | answers 200 with a body that is not JSON |
+/// | `reset` | starts a 200 answer (a stream's first event), then drops the connection |
 /// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
 /// | `negative-usage` | reports -5 prompt tokens |
 /// | anything else | answers normally |
@@ -24,6 +25,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var invalidJSON: Bool
     public var drips: Bool
     public var hugeUsage: Bool
+    public var resets: Bool
     public var negativeUsage: Bool
 
     public init(model: String) {
@@ -40,6 +42,7 @@ public struct MockBehaviour: Sendable, Equatable {
         invalidJSON = name.contains("invalid-json")
         drips = name.contains("drip")
         hugeUsage = name.contains("huge-usage")
+        resets = name.contains("reset")
         negativeUsage = name.contains("negative-usage")
     }
 

@@ -39,7 +39,7 @@ final class OpenAIMockRoutes: Sendable {
             return try Self.error(400, "mock: 'model' and 'messages' are required")
         }
         let behaviour = MockBehaviour(model: model)
-        if let response = try await Self.misbehave(behaviour) { return response }
+        if let response = try await Self.misbehave(behaviour, streaming: json["stream"]?.boolValue == true) { return response }
         let maxTokens = json["max_completion_tokens"]?.intValue ?? json["max_tokens"]?.intValue
         let usage = MockTokens.usage(model: model, messages: messages, maxTokens: maxTokens)
         let id = "chatcmpl-mock-\(nextID())"
@@ -122,7 +122,7 @@ final class OpenAIMockRoutes: Sendable {
     }
 
     /// The response for a model whose name asks for an error, a hang or garbage; nil to answer normally.
-    static func misbehave(_ behaviour: MockBehaviour) async throws -> Response? {
+    static func misbehave(_ behaviour: MockBehaviour, streaming: Bool = false) async throws -> Response? {
         if behaviour.hangs {
             try await Task.sleep(for: .seconds(3600))
         }
@@ -132,10 +132,29 @@ final class OpenAIMockRoutes: Sendable {
         if let status = behaviour.errorStatus {
             return try error(status, "mock: this model always fails with HTTP \(status)")
         }
+        if behaviour.resets {
+            return Self.reset(streaming: streaming)
+        }
         if behaviour.invalidJSON {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{not json")))
         }
         return nil
+    }
+
+    /// A 200 whose body starts (half a JSON object, or a stream's first event) and then breaks off:
+    /// throwing from the body writer makes the server drop the connection mid-answer.
+    static func reset(streaming: Bool) -> Response {
+        struct ConnectionReset: Error {}
+        let start = streaming
+            ? #"data: {"id":"chatcmpl-reset","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"# + "\n\n"
+            : #"{"id": "chatcmpl-reset", "object": "chat.completion", "choices": ["#
+        var headers = HTTPFields()
+        headers[.contentType] = streaming ? "text/event-stream" : "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: start))
+            try await Task.sleep(for: .milliseconds(20))
+            throw ConnectionReset()
+        })
     }
 
     static func error(_ status: Int, _ message: String) throws -> Response {

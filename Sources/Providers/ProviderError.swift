@@ -11,7 +11,8 @@ public struct ProviderError: Error, Sendable {
         case badResponse
         /// The request cannot be put in the provider's terms; it was never sent.
         case unsupported
-        /// The caller went away (its task was cancelled) before the answer was complete.
+        /// The call's task was cancelled before the answer was complete: the gateway cut it at
+        /// shutdown, past its grace period.
         case cancelled
     }
 
@@ -40,7 +41,7 @@ public struct ProviderError: Error, Sendable {
 
     public static func cancelled(_ provider: String, requestSent: Bool) -> ProviderError {
         ProviderError(kind: .cancelled, envelope: ErrorEnvelope(
-            message: "The request to '\(provider)' was cancelled: the client went away.", type: "invalid_request_error", code: "client_closed_request"),
+            message: "The gateway is shutting down and cut the call to '\(provider)' before it finished.", type: "server_error", code: "gateway_shutting_down"),
             requestSent: requestSent)
     }
 

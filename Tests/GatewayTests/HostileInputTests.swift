@@ -102,6 +102,8 @@ import TollgateTestSupport
         FailureCase(model: "priced-invalid-json", stream: false, status: .badGateway, rowStatus: 502),
         FailureCase(model: "priced-invalid-json", stream: true, status: .badGateway, rowStatus: 502),
         FailureCase(model: "priced-stream-cut", stream: true, status: .ok, rowStatus: 502),
+        FailureCase(model: "priced-reset", stream: false, status: .badGateway, rowStatus: 502),
+        FailureCase(model: "priced-reset", stream: true, status: .ok, rowStatus: 502),
     ]
 
     /// Providers bill calls that were sent and then failed: each leaves a row with its status and

@@ -35,6 +35,7 @@ public struct GatewayHarness: Sendable {
         "priced-ok": "mock-ok", "priced-hang": "mock-hang", "priced-invalid-json": "mock-invalid-json",
         "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
         "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
+        "priced-reset": "mock-reset",
     ]
 
     public static let adminKey = "tgadmin-test-key"

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var spoolMaxBytes = 1 << 30
     /// Whether budget alert webhooks may point at loopback, link-local and private addresses.
     public var allowPrivateWebhooks = false
+    /// How long SIGTERM lets in-flight requests and streams finish before it cuts them.
+    public var shutdownGrace: Duration = .seconds(25)
     /// What admission does while PostgreSQL does not answer.
     public var budgetEnforcement: BudgetEnforcement = .failOpen
     /// Failed authentications one client address may make in a minute before it is refused
@@ -60,6 +62,9 @@ public struct GatewayConfiguration: Sendable {
         if let directory = environment["TOLLGATE_MIGRATIONS_DIR"], !directory.isEmpty { self.migrationsDirectory = directory }
         if environment["TOLLGATE_ALLOW_PRIVATE_WEBHOOKS"] == "1" || environment["TOLLGATE_ALLOW_PRIVATE_WEBHOOKS"] == "true" {
             self.allowPrivateWebhooks = true
+        }
+        if let seconds = environment["TOLLGATE_SHUTDOWN_GRACE"].flatMap(Double.init), seconds >= 0 {
+            self.shutdownGrace = .milliseconds(Int64(seconds * 1000))
         }
         if let mode = environment["TOLLGATE_BUDGET_ENFORCEMENT"].flatMap(BudgetEnforcement.init(rawValue:)) { self.budgetEnforcement = mode }
         if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }

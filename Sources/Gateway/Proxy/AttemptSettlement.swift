@@ -55,8 +55,8 @@ final class AttemptSettlement: Sendable {
         }
     }
 
-    /// Settles a call whose client left mid-stream (499), from what the provider reported and
-    /// what was streamed.
+    /// Settles a call whose client left mid-stream (499: a write to it failed), from what the
+    /// provider reported and what was streamed.
     func abandoned(reported: Usage?, streamedOutput: Int) {
         settle(status: 499, usage: estimate(reported: reported, streamedOutput: streamedOutput), estimated: true)
     }
@@ -85,7 +85,7 @@ final class AttemptSettlement: Sendable {
         switch kind {
         case .upstreamStatus(let status): status
         case .timeout: 504
-        case .cancelled: 499
+        case .cancelled: 503
         case .unreachable, .badResponse, .unsupported: 502
         }
     }

@@ -151,7 +151,8 @@ struct ProxyController {
     }
 
     /// Any error of an upstream call as a `ProviderError`: providers throw those, and a task
-    /// cancelled mid-call is a client that went away after the request was sent.
+    /// cancelled mid-call is a call the gateway cut at shutdown (a client that leaves does not
+    /// cancel its handler; its failed write says so instead).
     static func providerFailure(_ error: any Error, provider: String) -> ProviderError {
         if let error = error as? ProviderError { return error }
         if error is CancellationError || Task.isCancelled { return .cancelled(provider, requestSent: true) }

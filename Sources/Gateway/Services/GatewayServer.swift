@@ -17,11 +17,33 @@ public enum GatewayServer {
             logger.notice("\(created ? "generated" : "using") the admin key in \(AdminKeyFile.path(dataDirectory: settings.dataDirectory)) (set TOLLGATE_ADMIN_KEY to choose one)")
         }
         let database = try await GatewayDatabase.resolve(settings, logger: logger)
-        let services: [any Service] = database.managedCluster.map { [EmbeddedPostgresService(cluster: $0)] } ?? []
-        let built = try GatewayApp.build(
-            configuration: settings, database: database.configuration, adminKey: adminKey, services: services, logger: logger)
-        logger.notice("Tollgate listening on http://\(settings.host):\(settings.port)")
-        try await built.app.runService()
+        do {
+            let services: [any Service] = database.managedCluster.map { [EmbeddedPostgresService(cluster: $0)] } ?? []
+            let built = try GatewayApp.build(
+                configuration: settings, database: database.configuration, adminKey: adminKey, services: services, logger: logger)
+            logger.notice("Tollgate listening on http://\(settings.host):\(settings.port)")
+            try await serve(built.app, grace: settings.shutdownGrace, logger: logger)
+        } catch {
+            // A start that failed (a bad config file, a port in use) must not leave the cluster it
+            // started running; a clean stop has stopped it already, and stopping again is harmless.
+            if let cluster = database.managedCluster {
+                do { try cluster.stop() } catch { logger.debug("managed PostgreSQL already stopped") }
+            }
+            throw error
+        }
+    }
+
+    /// Runs the application until SIGTERM or SIGINT, then shuts down in bounded steps: in-flight
+    /// requests and streams get `grace` to finish; past it they are cancelled, which cuts streams
+    /// (settled as cut), and the services that remain get `cancellationLimit` to stop before the
+    /// process gives up on them. The usage spool's last flush bounds itself (15 s), and whatever
+    /// it could not write is replayed on the next start.
+    static func serve(_ app: some Service, grace: Duration, cancellationLimit: Duration = .seconds(30), logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = grace
+        configuration.maximumCancellationDuration = cancellationLimit
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// `tollgate migrate`: applies pending migrations and returns their names.

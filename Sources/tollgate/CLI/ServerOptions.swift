@@ -37,6 +37,9 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .customLong("allow-private-webhooks"), help: "Let budget alert webhooks post to loopback, link-local and private addresses (TOLLGATE_ALLOW_PRIVATE_WEBHOOKS=1).")
     var allowPrivateWebhooks = false
 
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds SIGTERM lets in-flight requests and streams finish before cutting them (TOLLGATE_SHUTDOWN_GRACE, default 25).")
+    var shutdownGrace: Double?
+
     func settings() throws -> GatewayConfiguration {
         var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
         if let host { settings.host = host }
@@ -62,6 +65,10 @@ struct ServerOptions: ParsableArguments {
             settings.budgetEnforcement = mode
         }
         if allowPrivateWebhooks { settings.allowPrivateWebhooks = true }
+        if let shutdownGrace {
+            guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+            settings.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
+        }
         if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
         if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }
         return settings
