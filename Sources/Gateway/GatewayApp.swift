@@ -20,6 +20,14 @@ public enum GatewayApp {
         public var app: App
         /// The usage writer: `flush()` makes every recorded request durable now.
         public var recorder: UsageRecorder
+        /// The upstream client; its service shuts it down, but a run that never started its
+        /// services (a signal during start-up) must still do so before it is released.
+        var http: HTTPClient
+
+        /// Shuts down what the services would have, if they never ran; harmless after they did.
+        public func shutDownLeftovers() async {
+            try? await http.shutdown()
+        }
     }
 
     /// The application for `configuration` on the database `database`. `services` run before the
@@ -94,6 +102,7 @@ public enum GatewayApp {
         logger.info("serving models", metadata: ["tollgate.models": "\(catalog.models.joined(separator: ", "))"])
         var app = Application(
             router: router,
+            server: .http1(shutdownGrace: configuration.shutdownGrace),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: extra + [
                 postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache),
@@ -105,7 +114,7 @@ public enum GatewayApp {
         app.beforeServerStarts {
             try await migrations.migrate(postgres, logger: logger)
         }
-        return Built(app: app, recorder: recorder)
+        return Built(app: app, recorder: recorder, http: http)
     }
 
     /// `./tollgate.yaml` when it exists.

@@ -57,7 +57,12 @@ public struct ProviderCatalog: Sendable {
             }
         }
         if let configFile {
-            let text = try String(contentsOfFile: configFile, encoding: .utf8)
+            let text: String
+            do {
+                text = try String(contentsOfFile: configFile, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read the configuration file \(configFile): \((error as NSError).localizedDescription)")
+            }
             for deployment in try Self.parse(yaml: text, environment: environment) {
                 deployments[deployment.model] = deployment
                 disabledProviders[deployment.model] = nil

@@ -16,14 +16,35 @@ public enum GatewayServer {
             adminKey = key
             logger.notice("\(created ? "generated" : "using") the admin key in \(AdminKeyFile.path(dataDirectory: settings.dataDirectory)) (set TOLLGATE_ADMIN_KEY to choose one)")
         }
-        let database = try await GatewayDatabase.resolve(settings, logger: logger)
+        let startup = StartupSignals()
+        let database: GatewayDatabase
+        do {
+            database = try await GatewayDatabase.resolve(settings, logger: logger)
+        } catch {
+            startup.stop()
+            throw error
+        }
         do {
             let services: [any Service] = database.managedCluster.map { [EmbeddedPostgresService(cluster: $0)] } ?? []
             let built = try GatewayApp.build(
                 configuration: settings, database: database.configuration, adminKey: adminKey, services: services, logger: logger)
+            startup.stop()
+            if let signal = startup.signalled {
+                logger.notice("signal \(signal) during start-up: stopping")
+                await built.shutDownLeftovers()
+                if let cluster = database.managedCluster { try cluster.stop() }
+                return
+            }
             logger.notice("Tollgate listening on http://\(settings.host):\(settings.port)")
-            try await serve(built.app, grace: settings.shutdownGrace, logger: logger)
+            do {
+                try await serve(built.app, grace: settings.shutdownGrace, logger: logger)
+            } catch {
+                await built.shutDownLeftovers()
+                throw error
+            }
+            await built.shutDownLeftovers()
         } catch {
+            startup.stop()
             // A start that failed (a bad config file, a port in use) must not leave the cluster it
             // started running; a clean stop has stopped it already, and stopping again is harmless.
             if let cluster = database.managedCluster {
@@ -34,14 +55,15 @@ public enum GatewayServer {
     }
 
     /// Runs the application until SIGTERM or SIGINT, then shuts down in bounded steps: in-flight
-    /// requests and streams get `grace` to finish; past it they are cancelled, which cuts streams
-    /// (settled as cut), and the services that remain get `cancellationLimit` to stop before the
-    /// process gives up on them. The usage spool's last flush bounds itself (15 s), and whatever
-    /// it could not write is replayed on the next start.
+    /// requests and streams get `grace` to finish, then are cut and settled (the server's
+    /// connections do that themselves, see `GracefulHTTP1Channel`); the usage spool's last flush
+    /// takes at most 15 s, and whatever it could not write is replayed on the next start. As a
+    /// backstop for a step that never ends, the whole graceful shutdown is escalated to
+    /// cancellation after `grace` + 30 s, and cancellation gets `cancellationLimit`.
     static func serve(_ app: some Service, grace: Duration, cancellationLimit: Duration = .seconds(30), logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        configuration.maximumGracefulShutdownDuration = grace
+        configuration.maximumGracefulShutdownDuration = grace + .seconds(30)
         configuration.maximumCancellationDuration = cancellationLimit
         try await ServiceGroup(configuration: configuration).run()
     }
