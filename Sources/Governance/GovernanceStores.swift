@@ -33,6 +33,10 @@ public protocol BudgetStore: Sendable {
     /// Alerts claimed but not delivered, claimed before `date`, for another delivery attempt.
     func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert]
     func markDelivered(_ alert: BudgetAlert, delivered: Bool) async throws
+    /// Carries a team's and its keys' written spend from the period starting `from` to the one
+    /// starting `to` (a change of the team's time zone): each new counter becomes the larger of
+    /// the two, so a change never resets spend and counts nothing twice when changed back.
+    func carrySpend(teamID: UUID, from: Date, to: Date) async throws
 }
 
 /// A change to a key or a team that every replica's key cache must forget at once.

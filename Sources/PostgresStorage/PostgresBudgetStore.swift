@@ -31,6 +31,18 @@ public struct PostgresBudgetStore: BudgetStore {
         return spend
     }
 
+    public func carrySpend(teamID: UUID, from: Date, to: Date) async throws {
+        guard from != to else { return }
+        try await client.query("""
+            INSERT INTO budget_spend AS b (scope_kind, scope_id, period_start, spent_usd)
+            SELECT scope_kind, scope_id, \(to), spent_usd FROM budget_spend
+            WHERE period_start = \(from) AND (
+                (scope_kind = 'team' AND scope_id = \(teamID))
+                OR (scope_kind = 'key' AND scope_id IN (SELECT id FROM api_keys WHERE team_id = \(teamID))))
+            ON CONFLICT (scope_kind, scope_id, period_start) DO UPDATE SET spent_usd = GREATEST(b.spent_usd, EXCLUDED.spent_usd)
+            """, logger: logger)
+    }
+
     public func claim(_ alert: BudgetAlert) async throws -> Bool {
         let payload = String(decoding: try alert.jsonData(), as: UTF8.self)
         let rows = try await client.query("""

@@ -242,6 +242,34 @@ extension BudgetTests {
     }
 }
 
+extension BudgetTests {
+    /// Moving a team to another time zone mid-month must not hand it a fresh budget: the spend so
+    /// far counts in the new zone's period, and moving back counts nothing twice.
+    @Test func changingTheTimeZoneDoesNotResetTheSpend() async throws {
+        try await GatewayHarness.run { gateway in
+            let team = try await gateway.createTeam("zoned", budget: 1)
+            let (keyID, key) = try await gateway.createKey(team: team)
+            for _ in 0..<2 { #expect(try await gateway.chat(key: key, Self.request).status == .ok) }
+            try await gateway.flushUsage()
+
+            let moved = try await gateway.admin(.patch, "/admin/teams/\(team)", ["budget_timezone": "America/New_York"])
+            #expect(moved.status == .ok)
+            var budget = try await gateway.send(.get, "/v1/budget", bearer: key).json()
+            #expect(budget["timezone"] == "America/New_York")
+            #expect(budget["team"]?["spent_usd"] == .number(0.0000129))
+            #expect(budget["key"]?["spent_usd"] == .number(0.0000129))
+
+            #expect(try await gateway.chat(key: key, Self.request).status == .ok)
+            try await gateway.flushUsage()
+            #expect(try await gateway.admin(.patch, "/admin/teams/\(team)", ["budget_timezone": "UTC"]).status == .ok)
+            budget = try await gateway.send(.get, "/v1/budget", bearer: key).json()
+            #expect(budget["team"]?["spent_usd"] == .number(0.00001935))  // three requests, not five
+            let keyView = try await gateway.admin(.get, "/admin/keys/\(keyID)").json()
+            #expect(keyView["budget"]?["spent_usd"] == .number(0.00001935))
+        }
+    }
+}
+
 /// A clock a test moves by hand.
 final class Clock: Sendable {
     private let value: Mutex<Date>

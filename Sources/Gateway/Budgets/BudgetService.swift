@@ -158,6 +158,20 @@ final class BudgetService: Sendable {
         }.min()
     }
 
+    /// After a team's time zone changed from `old` to `new`: the current period's spend so far
+    /// counts in the new zone's period too (see `BudgetStore.carrySpend`), here and, through the
+    /// store, on every replica.
+    func carrySpend(teamID: UUID, from old: TimeZone, to new: TimeZone) async throws {
+        let now = clock()
+        let from = period(containing: now, timeZone: old).start
+        let to = period(containing: now, timeZone: new).start
+        guard from != to else { return }
+        try await store.carrySpend(teamID: teamID, from: from, to: to)
+        // Counters of the new period this replica already holds are raised to the carried figure.
+        let known = ledger.activeKeys(at: now).filter { $0.periodStart == to }
+        if !known.isEmpty { ledger.refresh(try await store.spend(known)) }
+    }
+
     // MARK: Written spend
 
     /// Called after each batch of usage events is written: folds the written spend into the

@@ -61,10 +61,18 @@ struct AdminController {
         let changes = try JSONBody.decode(TeamRequest.self, from: try await request.collectBody(limit: maxBodyBytes)).changes
         try validate(changes)
         do {
+            let before = try await teams.team(id: id)
+            if before != nil, changes.budgetTimeZone != nil {
+                // What this replica has spent must be written before it is carried over.
+                try? await reporter.recorder.flush()
+            }
             guard let team = try await teams.updateTeam(id: id, changes: changes) else {
                 throw GatewayError.notFound("No team with id \(id).")
             }
             cache.invalidate(teamID: id)
+            if let before, before.timeZone != team.timeZone {
+                try await budgets.carrySpend(teamID: id, from: before.timeZone, to: team.timeZone)
+            }
             return try JSONBody.response(try await view(team))
         } catch let error as GovernanceError where error.isConflict {
             throw GatewayError.conflict(error.description)
