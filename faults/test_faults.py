@@ -1,0 +1,140 @@
+"""The failures a gateway in production meets, injected into the built binary under load.
+
+Each case is bounded (the slowest is the 20 s database outage) and ends with the usage rows in
+PostgreSQL checked one for one against what the load saw answered.
+"""
+import json
+import os
+import time
+from decimal import Decimal
+
+from conftest import Load, assert_rows_match, wait_until
+
+USER = [{"role": "user", "content": "hi"}]
+
+
+def test_kill_9_mid_load_loses_no_answered_call(world):
+    gateway, postgres = world
+    gateway.start()
+    _, key = gateway.new_key(monthly_budget_usd=1000)
+    with Load(gateway, key) as load:
+        time.sleep(3)
+        gateway.kill()                     # SIGKILL: no flush, no goodbye
+        gateway.start()                    # the spool left behind is replayed
+        time.sleep(3)
+    assert gateway.terminate() == 0
+    rows, extra = assert_rows_match(postgres, load)
+    print(f"kill -9: {len(load.completed)} answered, {load.failed} failed around the kill, {rows} rows, {extra} rows "
+          "for calls cut by the kill")
+    assert rows >= 100
+    # The spool is empty once everything is written.
+    assert not list((gateway.data / "spool").glob("*.spool"))
+
+
+def test_postgres_outage_is_served_and_drained(world):
+    gateway, postgres = world
+    gateway.start()
+    _, key = gateway.new_key(monthly_budget_usd=1000)
+    with Load(gateway, key) as load:
+        time.sleep(2)                      # keys and budgets are warm
+        postgres.stop()
+        outage_start = time.monotonic()
+        wait_until(lambda: gateway.get("/ready")[0] == 503, 10, "/ready to report the outage")
+        status, body = gateway.get("/ready")
+        assert body["checks"]["database"]["status"] == "unreachable"
+        assert gateway.get("/health")[0] == 200
+        time.sleep(max(0, 20 - (time.monotonic() - outage_start)))
+        outage_end = time.monotonic()
+        postgres.start()
+        wait_until(lambda: gateway.get("/ready")[0] == 200, 30, "/ready to recover")
+        time.sleep(1)
+    during = [status for at, status in load.timeline if outage_start <= at <= outage_end]
+    ok = sum(1 for status in during if status == 200)
+    share = ok / len(during)
+    print(f"outage: {len(during)} calls in 20 s, {share:.2%} answered 200")
+    assert len(during) >= 100
+    assert share >= 0.99
+    assert gateway.terminate() == 0
+    assert_rows_match(postgres, load)
+
+
+def test_sigterm_lets_a_slow_stream_finish_and_writes_its_row(world):
+    gateway, postgres = world
+    gateway.start()
+    _, key = gateway.new_key()
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=30)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(
+        {"model": "mock-drip", "stream": True, "messages": USER}),
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    response = connection.getresponse()
+    request_id = response.getheader("x-tollgate-request-id")
+    time.sleep(0.3)                        # the stream drips one event every 100 ms for 1.6 s
+    gateway.process.send_signal(15)
+    body = response.read().decode()
+    assert body.rstrip().endswith("data: [DONE]")
+    assert gateway.process.wait(timeout=60) == 0
+    rows = postgres.psql(f"SELECT status, streamed FROM usage_events WHERE request_id = '{request_id}'")
+    assert rows == [["200", "t"]]
+
+
+def test_a_stream_past_the_grace_is_cut_and_settled(world):
+    gateway, postgres = world
+    gateway.start("--shutdown-grace", "0.5")
+    _, key = gateway.new_key()
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=30)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(
+        {"model": "priced-drip", "stream": True, "messages": USER}),
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    response = connection.getresponse()
+    request_id = response.getheader("x-tollgate-request-id")
+    time.sleep(0.2)
+    started = time.monotonic()
+    gateway.process.send_signal(15)
+    try:
+        response.read()
+    except Exception:
+        pass
+    assert gateway.process.wait(timeout=60) == 0
+    assert time.monotonic() - started < 10
+    rows = postgres.psql(f"SELECT status, usage_estimated, cost_usd > 0 FROM usage_events WHERE request_id = '{request_id}'")
+    assert rows == [["503", "t", "t"]]
+
+
+def test_impossible_usage_from_an_upstream_is_a_bad_answer_and_metering_goes_on(world):
+    gateway, postgres = world
+    gateway.start()
+    _, key = gateway.new_key()
+    for model in ["mock-huge-usage", "mock-negative-usage"]:
+        status, body, _ = gateway.request("POST", "/v1/chat/completions", {"model": model, "messages": USER}, key=key)
+        assert status == 502 and json.loads(body)["error"]["code"] == "upstream_bad_response"
+        status, body, _ = gateway.request("POST", "/v1/chat/completions", {"model": model, "stream": True, "messages": USER}, key=key)
+        assert status == 200 and b"upstream_bad_response" in body
+    assert gateway.get("/health")[0] == 200
+    status, _, headers = gateway.request("POST", "/v1/chat/completions", {"model": "mock-ok", "messages": USER}, key=key)
+    assert status == 200
+    assert gateway.terminate() == 0
+    rows = postgres.psql("SELECT status, usage_estimated FROM usage_events ORDER BY created_at")
+    assert rows == [["502", "t"]] * 4 + [["200", "f"]]
+
+
+def test_calls_that_failed_after_sending_are_billed_at_their_estimate(world):
+    gateway, postgres = world
+    gateway.start()
+    team, key = gateway.new_key(monthly_budget_usd=10)
+    expected = {"priced-hang": 504, "priced-reset": 502, "priced-invalid-json": 502}
+    for model, status in expected.items():
+        got, _, _ = gateway.request("POST", "/v1/chat/completions",
+                                    {"model": model, "max_tokens": 500, "messages": USER}, key=key)
+        assert got == status, model
+    rows = {}
+    wait_until(lambda: len(postgres.psql("SELECT 1 FROM usage_events")) == 3, 10, "three usage rows")
+    for served, status, estimated, cost in postgres.psql(
+            "SELECT served_model, status, usage_estimated, cost_usd FROM usage_events"):
+        rows[served] = (int(status), estimated, Decimal(cost))
+    for model, status in expected.items():
+        assert rows[model] == (status, "t", Decimal("0.001018000000")), model   # 18 × $1/1M + 500 × $2/1M
+    status, budget = gateway.get("/v1/budget", key=key)
+    assert Decimal(str(budget["team"]["spent_usd"])) == Decimal("0.003054")
+    assert gateway.terminate() == 0
