@@ -71,8 +71,11 @@ public struct KeyChanges: Sendable {
 
     public func validate(now: Date = Date()) throws(GovernanceError) {
         try FieldRules.name(name)
-        if case .some(.some(let models)) = models, models.isEmpty || models.contains(where: \.isEmpty) {
-            throw .invalid("'models' must be a non-empty list of model names, or null for all models", field: "models")
+        if case .some(.some(let models)) = models {
+            if models.isEmpty || models.contains(where: \.isEmpty) {
+                throw .invalid("'models' must be a non-empty list of model names, or null for all models", field: "models")
+            }
+            for model in models { try FieldRules.text(model, field: "models") }
         }
         try FieldRules.budget(monthlyBudget, field: "monthly_budget_usd")
         try FieldRules.budget(softBudget, field: "soft_budget_usd")

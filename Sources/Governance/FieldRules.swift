@@ -5,8 +5,17 @@ import Pricing
 enum FieldRules {
     static func name(_ name: String?) throws(GovernanceError) {
         guard let name else { return }
+        try text(name, field: "name")
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
             throw .invalid("'name' must be 1 to 200 characters", field: "name")
+        }
+    }
+
+    /// Text PostgreSQL can store: no NUL character (JSON can carry one as `\u0000`; the
+    /// database refuses it, which must be the caller's 400, not the gateway's 500).
+    static func text(_ value: String, field: String) throws(GovernanceError) {
+        if value.utf8.contains(0) {
+            throw .invalid("'\(field)' must not contain the NUL character (\\u0000)", field: field)
         }
     }
 

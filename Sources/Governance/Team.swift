@@ -65,15 +65,21 @@ public struct TeamChanges: Sendable {
         try FieldRules.name(name)
         try FieldRules.budget(monthlyBudget, field: "monthly_budget_usd")
         try FieldRules.budget(softBudget, field: "soft_budget_usd")
+        if let budgetTimeZone { try FieldRules.text(budgetTimeZone, field: "budget_timezone") }
         if let budgetTimeZone, TimeZone(identifier: budgetTimeZone) == nil {
             throw .invalid("'budget_timezone' '\(budgetTimeZone)' is not an IANA time zone such as UTC or Europe/Berlin", field: "budget_timezone")
         }
         if let downgrades {
+            for (from, to) in downgrades {
+                try FieldRules.text(from, field: "downgrade")
+                try FieldRules.text(to, field: "downgrade")
+            }
             for (from, to) in downgrades where from == to || from.isEmpty || to.isEmpty {
                 throw .invalid("'downgrade' maps '\(from)' to '\(to)': each entry must name two different models", field: "downgrade")
             }
         }
         if case .some(.some(let url)) = alertWebhookURL {
+            try FieldRules.text(url, field: "alert_webhook_url")
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
                 throw .invalid("'alert_webhook_url' must be an http(s) URL", field: "alert_webhook_url")
             }
