@@ -74,6 +74,9 @@ public enum GatewayApp {
         router.get("/health") { _, _ in
             try JSONBody.response(["status": "ok"])
         }
+        router.get("/openapi.json") { _, _ in
+            OpenAPIDocument.response()
+        }
         router.get("/ready") { _, _ in
             Readiness(database: health, recorder: recorder).response()
         }

@@ -19,17 +19,24 @@ enum FieldRules {
         }
     }
 
-    /// A budget being set (`.some(.some)`) must not be negative.
+    /// The largest budget stored exactly (the columns are numeric(24, 12)): just under $10¹².
+    static let maxBudget = Money(Decimal(string: "999999999999")!)
+
+    /// A budget being set (`.some(.some)`) must be between zero and `maxBudget`.
     static func budget(_ change: Money??, field: String) throws(GovernanceError) {
-        if case .some(.some(let budget)) = change, budget < .zero {
+        guard case .some(.some(let budget)) = change else { return }
+        if budget < .zero {
             throw .invalid("'\(field)' must not be negative", field: field)
+        }
+        if maxBudget < budget {
+            throw .invalid("'\(field)' must be between 0 and \(maxBudget) USD", field: field)
         }
     }
 
-    /// A limit being set must be at least 1.
+    /// A limit being set must be at least 1 and fit its column (a 32-bit integer).
     static func positive(_ change: Int??, field: String) throws(GovernanceError) {
-        if case .some(.some(let limit)) = change, limit < 1 {
-            throw .invalid("'\(field)' must be at least 1", field: field)
+        if case .some(.some(let limit)) = change, limit < 1 || limit > Int(Int32.max) {
+            throw .invalid("'\(field)' must be between 1 and \(Int32.max)", field: field)
         }
     }
 }

@@ -25,7 +25,16 @@ public struct EmbeddingsRequest: Sendable {
         }
         switch input {
         case .string: break
-        case .array(let items) where !items.isEmpty: break
+        case .array(let items) where !items.isEmpty:
+            // Strings, a token array, or token arrays: what OpenAI's embeddings endpoint takes.
+            for (index, item) in items.enumerated() {
+                switch item {
+                case .string, .integer: continue
+                case .array(let tokens) where !tokens.isEmpty && tokens.allSatisfy({ if case .integer = $0 { true } else { false } }): continue
+                default:
+                    throw WireError("Invalid 'input[\(index)]': expected a string, a token (integer) or a non-empty array of tokens, but got \(item.typeName).", param: "input")
+                }
+            }
         case .array: throw WireError("'input' must not be empty.", param: "input")
         default: throw WireError("Invalid type for 'input': expected a string or an array, but got \(input.typeName).", param: "input")
         }

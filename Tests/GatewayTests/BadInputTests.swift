@@ -42,6 +42,10 @@ import TollgateTestSupport
              status: .badRequest, type: "invalid_request_error", param: "input", message: "'input'"),
         Case(name: "embeddings input of the wrong type", path: "/v1/embeddings", body: #"{"model": "text-embedding-3-small", "input": 5}"#,
              status: .badRequest, type: "invalid_request_error", param: "input", message: "expected a string or an array"),
+        Case(name: "embeddings input of nulls", path: "/v1/embeddings", body: #"{"model": "text-embedding-3-small", "input": [null]}"#,
+             status: .badRequest, type: "invalid_request_error", param: "input", message: "'input[0]'"),
+        Case(name: "a budget past numeric(24, 12)", path: "/admin/teams", body: #"{"name": "rich", "monthly_budget_usd": 1e15}"#,
+             status: .badRequest, type: "invalid_request_error", param: "monthly_budget_usd", message: "between 0 and"),
         Case(name: "oversized body", body: #"{"model": "gpt-4o", "messages": [{"role": "user", "content": "\#(String(repeating: "x", count: 5000))"}]}"#,
              status: .contentTooLarge, type: "invalid_request_error", code: "request_too_large", message: "larger than the limit of 4096 bytes"),
     ]
@@ -50,7 +54,7 @@ import TollgateTestSupport
     func badRequestsGetTheEnvelopeAndAreNotMetered(testCase: Case) async throws {
         try await GatewayHarness.run(configure: { $0.maxBodyBytes = 4096 }) { gateway in
             let (_, key) = try await gateway.makeCaller()
-            let response = try await gateway.send(.post, testCase.path, bearer: key, body: testCase.body)
+            let response = try await gateway.send(.post, testCase.path, bearer: testCase.path.hasPrefix("/admin") ? gateway.adminKey : key, body: testCase.body)
             #expect(response.status == testCase.status)
             let error = try response.errorBody()
             #expect(error["type"]?.stringValue == testCase.type)
