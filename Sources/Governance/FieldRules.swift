@@ -20,7 +20,7 @@ enum FieldRules {
     }
 
     /// The largest budget stored exactly (the columns are numeric(24, 12)): just under $10¹².
-    static let maxBudget = Money(Decimal(string: "999999999999")!)
+    static let maxBudget = Money(Decimal(999_999_999_999))
 
     /// A budget being set (`.some(.some)`) must be between zero and `maxBudget`.
     static func budget(_ change: Money??, field: String) throws(GovernanceError) {

@@ -44,6 +44,13 @@ public struct GatewayConfiguration: Sendable {
     /// The gateway's clock: budget periods and usage times. Tests move it across month ends.
     public var clock: @Sendable () -> Date = { Date() }
 
+    /// Seconds given as a number, as a duration: NaN and negatives are 0, and anything past a
+    /// day is a day (a huge value must not trap on its way to an integer).
+    public static func duration(seconds: Double) -> Duration {
+        guard seconds.isFinite, seconds > 0 else { return .zero }
+        return .milliseconds(Int64(min(seconds, 86_400) * 1000))
+    }
+
     /// The spool directory in effect.
     public var spoolPath: String { spoolDirectory ?? dataDirectory + "/spool" }
 
@@ -55,7 +62,7 @@ public struct GatewayConfiguration: Sendable {
         if let key = environment["TOLLGATE_ADMIN_KEY"], !key.isEmpty { self.adminKey = key }
         if let bytes = environment["TOLLGATE_MAX_BODY_BYTES"].flatMap(Int.init), bytes > 0 { self.maxBodyBytes = bytes }
         if let seconds = environment["TOLLGATE_UPSTREAM_TIMEOUT"].flatMap(Double.init), seconds > 0 {
-            self.upstreamTimeout = .milliseconds(Int64(seconds * 1000))
+            self.upstreamTimeout = Self.duration(seconds: seconds)
         }
         if let file = environment["TOLLGATE_CONFIG"], !file.isEmpty { self.configFile = file }
         if let directory = environment["TOLLGATE_PRICING_DIR"], !directory.isEmpty { self.pricingDirectory = directory }
@@ -64,7 +71,7 @@ public struct GatewayConfiguration: Sendable {
             self.allowPrivateWebhooks = true
         }
         if let seconds = environment["TOLLGATE_SHUTDOWN_GRACE"].flatMap(Double.init), seconds >= 0 {
-            self.shutdownGrace = .milliseconds(Int64(seconds * 1000))
+            self.shutdownGrace = Self.duration(seconds: seconds)
         }
         if let mode = environment["TOLLGATE_BUDGET_ENFORCEMENT"].flatMap(BudgetEnforcement.init(rawValue:)) { self.budgetEnforcement = mode }
         if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }

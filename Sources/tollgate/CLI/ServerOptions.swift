@@ -52,7 +52,7 @@ struct ServerOptions: ParsableArguments {
         }
         if let upstreamTimeout {
             guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
-            settings.upstreamTimeout = .milliseconds(Int64(upstreamTimeout * 1000))
+            settings.upstreamTimeout = GatewayConfiguration.duration(seconds: upstreamTimeout)
         }
         if let spoolMaxBytes {
             guard spoolMaxBytes > 0 else { throw ValidationError("--spool-max-bytes must be positive") }
@@ -67,7 +67,7 @@ struct ServerOptions: ParsableArguments {
         if allowPrivateWebhooks { settings.allowPrivateWebhooks = true }
         if let shutdownGrace {
             guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
-            settings.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
+            settings.shutdownGrace = GatewayConfiguration.duration(seconds: shutdownGrace)
         }
         if let pricingDirectory { settings.pricingDirectory = pricingDirectory }
         if let migrationsDirectory { settings.migrationsDirectory = migrationsDirectory }
