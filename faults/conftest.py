@@ -198,14 +198,16 @@ class Load:
             connection.close()
 
 
-def assert_rows_match(postgres: Postgres, load: Load):
-    """Every completed answer has exactly one row; rows without one are at most the failed calls."""
+def assert_rows_match(postgres: Postgres, load: Load, others: set[str] = frozenset()):
+    """Every completed answer of the load, and every call in `others` (the case's own, by request
+    id), has exactly one row; rows for neither are at most the load's failed calls."""
     rows = postgres.psql("SELECT request_id, attempt, status FROM usage_events")
     ids = [row[0] for row in rows]
     assert len(ids) == len(set(ids)), "duplicate usage rows"
-    missing = set(load.completed) - set(ids)
+    expected = set(load.completed) | set(others)
+    missing = expected - set(ids)
     assert not missing, f"{len(missing)} answered calls have no usage row, e.g. {sorted(missing)[:3]}"
-    extra = len(set(ids) - set(load.completed))
+    extra = len(set(ids) - expected)
     assert extra <= load.failed, f"{extra} rows for calls nobody saw answered, but only {load.failed} failed"
     return len(ids), extra
 

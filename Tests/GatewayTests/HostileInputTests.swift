@@ -156,7 +156,7 @@ import TollgateTestSupport
             let team = try await gateway.createTeam(budget: .string("0.00003"))
             let (_, key) = try await gateway.createKey(team: team)
             let tokens = JSONValue.array(Array(repeating: 7, count: 2000))
-            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key, body: String(buffer: try WireCoding.encode(
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key, body: String(buffer: WireCoding.encode(
                 JSONValue.object(["model": "text-embedding-3-small", "input": [tokens]]))))
             #expect(response.status == .tooManyRequests)
         }

@@ -155,7 +155,12 @@ import TollgateTestSupport
             #expect(response.status == .ok)
             #expect(!String(buffer: response.body).contains("[DONE]"))
             let row = try #require(try await gateway.usageRows().first)
-            #expect(row.estimated && row.output > 0)
+            #expect(row.estimated && row.status == 502)
+            // The input is what Anthropic reported in message_start (the mock counts "hello there"
+            // as 3 prompt tokens), not the byte bound (27); the output is the bound the provider
+            // may still bill: no max_tokens and no known cap, 4,096.
+            #expect(row.uncachedInput + row.cacheRead == 3)
+            #expect(row.output == 4096)
         }
     }
 

@@ -75,7 +75,7 @@ import TollgateTestSupport
         }
     }
 
-    @Test func aFullSpoolAnswers503MeteringUnavailable() async throws {
+    @Test func aFullSpoolAnswers503MeteringUnavailableAndIsNotReady() async throws {
         try await GatewayHarness.run(configure: {
             $0.spoolMaxBytes = 1
             $0.usageFlushInterval = .seconds(3600)
@@ -87,6 +87,10 @@ import TollgateTestSupport
             #expect(refused.status == .serviceUnavailable)
             #expect(try refused.errorBody()["code"] == "metering_unavailable")
             #expect(gateway.mock.total == 1)  // refused before it reached the upstream
+            let ready = try await gateway.send(.get, "/ready")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(try ready.json()["checks"]?["usage_spool"]?["status"] == "full")
+            #expect(try await gateway.send(.get, "/health").status == .ok)
             try await gateway.flushUsage()
             #expect(try await gateway.chat(key: key, request).status == .ok)
         }

@@ -189,6 +189,31 @@ import Testing
         #expect(chunks[7] == nil)  // [DONE]
     }
 
+    /// A stream that ends early is billed from what Anthropic reported so far: message_start
+    /// brings the input and cache buckets, each message_delta cumulative counts.
+    @Test func usageSoFarComesFromMessageStartAndDeltas() throws {
+        var translator = AnthropicStreamTranslator(model: "claude-sonnet-4")
+        #expect(translator.usageSoFar == nil)
+        var parser = SSEParser()
+        let events = try parser.feed(ByteBuffer(string: Self.stream))
+        _ = try translator.translate(events[0])  // message_start
+        #expect(translator.usageSoFar == Usage(promptTokens: 572, completionTokens: 2, cachedTokens: 100))
+        for event in events.dropFirst() where event.event != "message_stop" { _ = try translator.translate(event) }
+        #expect(translator.usageSoFar == Usage(promptTokens: 572, completionTokens: 89, cachedTokens: 100))
+        // A delta that repeats the input counts (as Anthropic's now do) replaces them.
+        let delta = SSEEvent(event: "message_delta", data: #"{"type":"message_delta","delta":{},"usage":{"input_tokens":500,"output_tokens":120}}"#)
+        _ = try translator.translate(delta)
+        #expect(translator.usageSoFar == Usage(promptTokens: 600, completionTokens: 120, cachedTokens: 100))
+    }
+
+    @Test func absurdCountsSaturateAndAreImplausible() {
+        let usage = AnthropicUsage.usage(["input_tokens": .integer(Int64.max), "cache_read_input_tokens": .integer(Int64.max), "output_tokens": -3])
+        #expect(usage.promptTokens == Int.max)
+        #expect(!usage.isPlausible)
+        #expect(!AnthropicUsage.usage(["input_tokens": .number(1e30)]).isPlausible)
+        #expect(AnthropicUsage.usage(["input_tokens": 10, "output_tokens": 5]).isPlausible)
+    }
+
     @Test func anErrorEventMidStreamIsAnUpstreamError() throws {
         var translator = AnthropicStreamTranslator(model: "claude-sonnet-4")
         let text = "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n"

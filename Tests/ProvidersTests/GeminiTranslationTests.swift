@@ -123,4 +123,14 @@ import Testing
         #expect(envelope.error.code == status)
         #expect(envelope.error.message.hasPrefix("Gemini: Resource has been exhausted"))
     }
+
+    /// Gemini's usageMetadata is cumulative: the last one seen is what a cut stream is billed from.
+    @Test func usageSoFarIsTheLastUsageMetadata() throws {
+        var translator = GeminiStreamTranslator(model: "gemini-2.5-flash")
+        #expect(translator.usageSoFar == nil)
+        _ = try translator.translate(SSEEvent(data: #"{"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":40,"candidatesTokenCount":3,"thoughtsTokenCount":10}}"#))
+        #expect(translator.usageSoFar == Usage(promptTokens: 40, completionTokens: 13, reasoningTokens: 10))
+        _ = try translator.translate(SSEEvent(data: #"{"candidates":[{"content":{"parts":[{"text":" there"}],"role":"model"}}],"usageMetadata":{"promptTokenCount":40,"candidatesTokenCount":9,"thoughtsTokenCount":10}}"#))
+        #expect(translator.usageSoFar == Usage(promptTokens: 40, completionTokens: 19, reasoningTokens: 10))
+    }
 }

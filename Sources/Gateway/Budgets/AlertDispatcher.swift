@@ -55,7 +55,7 @@ final class AlertDispatcher: Service, Sendable {
     /// thresholds are checked again after the next write on any replica, and claimed ones that
     /// were not delivered are retried from the database.
     func run() async {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await alert in self.queue { await self.claimAndDeliver(alert) }
@@ -163,7 +163,7 @@ extension AlertDispatcher {
         while let entry = cursor?.pointee {
             var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             if getnameinfo(entry.ai_addr, entry.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0 {
-                addresses.append(String(cString: text))
+                addresses.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
             cursor = entry.ai_next
         }
