@@ -26,6 +26,7 @@ final class PrincipalCache: Sendable {
     }
 
     private let state = Mutex(State())
+    private let inFlight = Mutex<[String: Task<Principal?, any Error>]>([:])
     private let timeToLive: Duration
     private let capacity: Int
     private let unknownCapacity: Int
@@ -70,7 +71,10 @@ final class PrincipalCache: Sendable {
         }
         let principal: Principal?
         do {
-            principal = try await withDeadline(lookupTimeout) { try await self.store.principal(secretHash: secretHash) }
+            // A stale entry is the fallback, so the store gets little time; with none, a slow
+            // store is waited for rather than turned into a refusal.
+            let deadline = if case .stale = cached { lookupTimeout } else { lookupTimeout * 5 }
+            principal = try await lookup(secretHash, deadline: deadline)
         } catch {
             state.withLock { $0.storeFailedAt = ContinuousClock.now }
             if case .stale(let last) = cached { return last }
@@ -89,6 +93,20 @@ final class PrincipalCache: Sendable {
             }
         }
         return principal
+    }
+
+    /// One store lookup per secret at a time: concurrent first requests of a key share it, so a
+    /// burst does not send a query each.
+    private func lookup(_ secretHash: String, deadline: Duration) async throws -> Principal? {
+        let task = inFlight.withLock { inFlight in
+            if let running = inFlight[secretHash] { return running }
+            let store = self.store
+            let task = Task { try await store.principal(secretHash: secretHash) }
+            inFlight[secretHash] = task
+            return task
+        }
+        defer { _ = inFlight.withLock { $0.removeValue(forKey: secretHash) } }
+        return try await withDeadline(deadline) { try await task.value }
     }
 
     /// Makes room: expired entries go first, then, if that was not enough, an arbitrary half.

@@ -79,12 +79,14 @@ final class BudgetService: Sendable {
         }
         let missing = ledger.unloaded(scopes.map(\.key))
         guard !missing.isEmpty else { return }
+        // A store that is merely slow is waited for (10 s): failing open on a slow read would
+        // admit requests against spend this replica never read.
         if let failed = storeFailedAt.withLock({ $0 }), ContinuousClock.now - failed < .seconds(1) {
             throw DeadlineExceeded(duration: .seconds(1))
         }
         do {
             let store = self.store
-            ledger.load(try await withDeadline(.seconds(2)) { try await store.spend(missing) })
+            ledger.load(try await withDeadline(.seconds(10)) { try await store.spend(missing) })
             storeFailedAt.withLock { $0 = nil }
         } catch {
             storeFailedAt.withLock { $0 = ContinuousClock.now }
