@@ -131,23 +131,3 @@ final class PrincipalCache: Sendable {
         }
     }
 }
-
-/// Runs `body`, giving up with `DeadlineExceeded` after `duration`: a database that does not
-/// answer must not hold a request for as long as its connection attempts take.
-func withDeadline<T: Sendable>(_ duration: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            throw DeadlineExceeded(duration: duration)
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded(duration: duration) }
-        return first
-    }
-}
-
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    let duration: Duration
-    var description: String { "no answer within \(duration)" }
-}

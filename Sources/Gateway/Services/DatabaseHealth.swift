@@ -4,24 +4,34 @@ import ServiceLifecycle
 import Synchronization
 
 /// Whether PostgreSQL answers: pinged every `interval` with a deadline, so readiness and
-/// `--budget-enforcement fail-closed` know of an outage within about a second, without a request
-/// having to wait for it.
+/// `--budget-enforcement fail-closed` know of an outage within seconds, without a request having
+/// to wait for it.
+///
+/// One slow ping is not an outage (a busy pool or a checkpoint can take a second): the database
+/// is reported unreachable after `failuresBeforeDown` failed pings in a row, and reachable again
+/// at the first answer.
 final class DatabaseHealth: Service, Sendable {
     private struct State {
         var reachable = true
+        var failuresInARow = 0
         var lastError: String?
     }
 
     private let check: PostgresHealthCheck
     private let interval: Duration
     private let deadline: Duration
+    private let failuresBeforeDown: Int
     private let logger: Logger
     private let state = Mutex(State())
 
-    init(check: PostgresHealthCheck, interval: Duration = .seconds(1), deadline: Duration = .seconds(1), logger: Logger) {
+    init(
+        check: PostgresHealthCheck, interval: Duration = .seconds(1), deadline: Duration = .seconds(2), failuresBeforeDown: Int = 2,
+        logger: Logger
+    ) {
         self.check = check
         self.interval = interval
         self.deadline = deadline
+        self.failuresBeforeDown = max(1, failuresBeforeDown)
         self.logger = logger
     }
 
@@ -47,11 +57,14 @@ final class DatabaseHealth: Service, Sendable {
             if recovered { logger.notice("PostgreSQL answers again") }
         } catch {
             let reason = error is DeadlineExceeded ? "no answer within \(deadline)" : "the connection failed"
-            let first = state.withLock { state in
-                defer { state.reachable = false; state.lastError = reason }
-                return state.reachable
+            let wentDown = state.withLock { state in
+                state.failuresInARow += 1
+                state.lastError = reason
+                guard state.reachable, state.failuresInARow >= failuresBeforeDown else { return false }
+                state.reachable = false
+                return true
             }
-            if first {
+            if wentDown {
                 logger.error("PostgreSQL does not answer: serving known keys and budgets from memory, spooling usage", metadata: [
                     LogKey.error: "\(reason)",
                 ])
