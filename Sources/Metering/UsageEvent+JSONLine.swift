@@ -24,8 +24,11 @@ extension UsageEvent {
         Self.appendField("uncached_input", usage.uncachedInput, to: &line)
         Self.appendField("cache_read", usage.cacheRead, to: &line)
         Self.appendField("cache_write", usage.cacheWrite, to: &line)
+        Self.appendField("cache_write_1h", usage.cacheWrite1h, to: &line)
         Self.appendField("output", usage.output, to: &line)
         Self.appendField("reasoning", usage.reasoning, to: &line)
+        Self.appendField("service_tier", billing.serviceTier, to: &line)
+        Self.appendField("thinking", billing.thinking, to: &line)
         Self.appendField("cost", cost?.decimalString, to: &line)
         Self.appendField("status", status, to: &line)
         Self.appendField("latency_ms", latencyMilliseconds, to: &line)
@@ -61,7 +64,8 @@ extension UsageEvent {
             requestID: requestID, attempt: attempt, time: Date(timeIntervalSince1970: Double(timeMicros) / 1_000_000),
             teamID: teamID, keyID: keyID, task: task, requestedModel: requestedModel, servedModel: servedModel, provider: provider,
             usage: TokenUsage(uncachedInput: count("uncached_input"), cacheRead: count("cache_read"), cacheWrite: count("cache_write"),
-                              output: count("output"), reasoning: count("reasoning")),
+                              cacheWrite1h: count("cache_write_1h"), output: count("output"), reasoning: count("reasoning")),
+            billing: BillingMode(serviceTier: object["service_tier"] as? String, thinking: object["thinking"] as? Bool ?? false),
             cost: cost, status: status, latencyMilliseconds: latency, streamed: streamed, usageEstimated: estimated,
             downgradedFrom: object["downgraded_from"] as? String,
             budgetPeriodStart: ((object["budget_period_start_us"] as? NSNumber)?.int64Value).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) })

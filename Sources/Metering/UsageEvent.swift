@@ -14,6 +14,8 @@ public struct UsageEvent: Sendable, Hashable {
     public var servedModel: String
     public var provider: String
     public var usage: TokenUsage
+    /// The service tier and thinking mode the call was billed in, kept so it can be repriced.
+    public var billing: BillingMode
     /// nil when the served model has no price: never silently zero.
     public var cost: Money?
     /// The HTTP status the upstream answered, or the gateway's when the upstream failed.
@@ -28,7 +30,7 @@ public struct UsageEvent: Sendable, Hashable {
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,
-        requestedModel: String, servedModel: String, provider: String, usage: TokenUsage, cost: Money?,
+        requestedModel: String, servedModel: String, provider: String, usage: TokenUsage, billing: BillingMode = .standard, cost: Money?,
         status: Int, latencyMilliseconds: Int, streamed: Bool, usageEstimated: Bool = false, downgradedFrom: String? = nil,
         budgetPeriodStart: Date? = nil
     ) {
@@ -42,6 +44,7 @@ public struct UsageEvent: Sendable, Hashable {
         self.servedModel = servedModel
         self.provider = provider
         self.usage = usage
+        self.billing = billing
         self.cost = cost
         self.status = status
         self.latencyMilliseconds = latencyMilliseconds

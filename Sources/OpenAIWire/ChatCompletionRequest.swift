@@ -56,6 +56,8 @@ public struct ChatCompletionRequest: Sendable {
             throw WireError("Invalid type for 'metadata.task': expected a string, but got \(task.typeName).", param: "metadata.task")
         }
         try expect(body, "n", \.intValue, "an integer")
+        try expect(body, "service_tier", \.stringValue, "a string")
+        try expect(body, "enable_thinking", \.boolValue, "a boolean")
         for key in ["max_tokens", "max_completion_tokens"] {
             if let limit = body[key]?.intValue, !(1...Self.maxTokensCeiling).contains(limit) {
                 throw WireError("Invalid '\(key)': must be at least 1 and at most \(Self.maxTokensCeiling), got \(limit).", param: key)
@@ -109,6 +111,36 @@ public struct ChatCompletionRequest: Sendable {
 
     /// How many choices the answer carries (`n`, 1 when unset): each is generated and billed.
     public var choices: Int { body["n"]?.intValue ?? 1 }
+
+    /// `service_tier`: the tier the client asks to be served at (`priority`, `flex`, …).
+    public var serviceTier: String? { body["service_tier"]?.stringValue }
+
+    /// `enable_thinking` (Qwen's switch for its thinking mode, billed at its own output rate).
+    public var enablesThinking: Bool { body["enable_thinking"]?.boolValue ?? false }
+
+    /// Whether any part of the request asks for prompt caching (`cache_control`), and whether
+    /// any asks for the 1-hour lifetime, billed higher than the 5-minute default.
+    public var cacheControl: (any: Bool, oneHour: Bool) {
+        var found = (any: false, oneHour: false)
+        func visit(_ value: JSONValue) {
+            switch value {
+            case .object(let object):
+                if let control = object["cache_control"], !control.isNull {
+                    found.any = true
+                    if control["ttl"]?.stringValue == "1h" { found.oneHour = true }
+                }
+                for child in object.values { visit(child) }
+            case .array(let array):
+                for child in array { visit(child) }
+            default:
+                break
+            }
+        }
+        for key in ["messages", "tools", "system"] {
+            if let value = body[key] { visit(value) }
+        }
+        return found
+    }
 
     /// `metadata.task`, if the client set one.
     public var metadataTask: String? { body["metadata"]?["task"]?.stringValue }

@@ -8,15 +8,26 @@ public struct Usage: Sendable, Equatable {
     public var cachedTokens: Int
     /// `prompt_tokens_details.cache_write_tokens`: prompt tokens written to the provider's cache.
     public var cacheWriteTokens: Int
+    /// `prompt_tokens_details.cache_write_1h_tokens`: the part of `cacheWriteTokens` written to
+    /// Anthropic's 1-hour cache, billed higher than the 5-minute one.
+    public var cacheWrite1hTokens: Int
     /// `completion_tokens_details.reasoning_tokens`.
     public var reasoningTokens: Int
+    /// The service tier the provider says it served the call at (`service_tier` of the answer or
+    /// chunk, not of the usage object): it decides the rates.
+    public var serviceTier: String?
 
-    public init(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0, cacheWriteTokens: Int = 0, reasoningTokens: Int = 0) {
+    public init(
+        promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0, cacheWriteTokens: Int = 0, cacheWrite1hTokens: Int = 0,
+        reasoningTokens: Int = 0, serviceTier: String? = nil
+    ) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedTokens = cachedTokens
         self.cacheWriteTokens = cacheWriteTokens
+        self.cacheWrite1hTokens = cacheWrite1hTokens
         self.reasoningTokens = reasoningTokens
+        self.serviceTier = serviceTier
     }
 
     public var totalTokens: Int { Self.sum(promptTokens, completionTokens) }
@@ -29,8 +40,9 @@ public struct Usage: Sendable, Equatable {
     public var isPlausible: Bool {
         let range = 0...Self.maxPlausibleTokens
         return range.contains(promptTokens) && range.contains(completionTokens) && range.contains(cachedTokens)
-            && range.contains(cacheWriteTokens) && range.contains(reasoningTokens)
-            && Self.sum(cachedTokens, cacheWriteTokens) <= promptTokens && reasoningTokens <= completionTokens
+            && range.contains(cacheWriteTokens) && range.contains(cacheWrite1hTokens) && range.contains(reasoningTokens)
+            && Self.sum(cachedTokens, cacheWriteTokens) <= promptTokens && cacheWrite1hTokens <= cacheWriteTokens
+            && reasoningTokens <= completionTokens
     }
 
     /// A sum of token counts that saturates instead of trapping: counts come from upstreams, and
@@ -56,6 +68,7 @@ public struct Usage: Sendable, Equatable {
         self.completionTokens = Self.count(json["completion_tokens"])
         self.cachedTokens = Self.count(json["prompt_tokens_details"]?["cached_tokens"])
         self.cacheWriteTokens = Self.count(json["prompt_tokens_details"]?["cache_write_tokens"])
+        self.cacheWrite1hTokens = Self.count(json["prompt_tokens_details"]?["cache_write_1h_tokens"])
         self.reasoningTokens = Self.count(json["completion_tokens_details"]?["reasoning_tokens"])
     }
 
@@ -69,6 +82,9 @@ public struct Usage: Sendable, Equatable {
         var promptDetails: [String: JSONValue] = ["cached_tokens": .integer(Int64(cachedTokens))]
         if cacheWriteTokens > 0 {
             promptDetails["cache_write_tokens"] = .integer(Int64(cacheWriteTokens))
+        }
+        if cacheWrite1hTokens > 0 {
+            promptDetails["cache_write_1h_tokens"] = .integer(Int64(cacheWrite1hTokens))
         }
         object["prompt_tokens_details"] = .object(promptDetails)
         object["completion_tokens_details"] = .object(["reasoning_tokens": .integer(Int64(reasoningTokens))])

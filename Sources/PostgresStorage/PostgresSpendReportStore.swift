@@ -39,8 +39,8 @@ public struct PostgresSpendReportStore: SpendReportStore {
             model: "u.served_model",
             day: "to_char((u.created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')",
             sums: [
-                "count(*)", "sum(u.uncached_input_tokens + u.cache_read_tokens + u.cache_write_tokens)",
-                "sum(u.cache_read_tokens)", "sum(u.cache_write_tokens)", "sum(u.output_tokens)", "sum(u.reasoning_tokens)",
+                "count(*)", "sum(u.uncached_input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.cache_write_1h_tokens)",
+                "sum(u.cache_read_tokens)", "sum(u.cache_write_tokens + u.cache_write_1h_tokens)", "sum(u.output_tokens)", "sum(u.reasoning_tokens)",
                 "coalesce(sum(u.cost_usd), 0)", "count(*) FILTER (WHERE u.cost_usd IS NULL)",
             ],
             range: "u.created_at >= $1 AND u.created_at < $2"

@@ -1,76 +1,104 @@
 import Foundation
 
-/// What one model costs from a date on, in USD per 1M tokens.
+/// What one model costs from a date on, in USD per 1M tokens, with the billing rules its
+/// provider applies.
 public struct ModelPrice: Sendable, Hashable {
+    /// A price band by prompt length: a request whose prompt (every input token, cached or not)
+    /// is above `aboveInputTokens` is billed wholly at `rates`.
+    public struct PromptTier: Sendable, Hashable {
+        public var aboveInputTokens: Int
+        public var rates: Rates
+
+        public init(aboveInputTokens: Int, rates: Rates) {
+            self.aboveInputTokens = aboveInputTokens
+            self.rates = rates
+        }
+    }
+
     /// The public model name callers use, e.g. `gpt-4o`.
     public var model: String
     public var provider: String
-    public var input: Money
-    /// Price of prompt tokens read from the provider's cache; `input` when the provider has none.
-    public var cachedInput: Money
-    /// Price of prompt tokens written to the provider's cache; `input` when the provider has none.
-    public var cacheWrite: Money
-    public var output: Money
+    /// The standard rates, for a prompt below every tier.
+    public var rates: Rates
+    /// Prompt-length bands, ascending by `aboveInputTokens`.
+    public var tiers: [PromptTier]
+    /// Rates by the service tier the provider reports it served (`priority`, `flex`, …). A
+    /// service tier's rates replace the prompt-length bands.
+    public var serviceTiers: [String: Rates]
     /// The first instant (UTC) this price applies to.
     public var effectiveFrom: Date
+    /// The model's context window, where known.
+    public var maxInputTokens: Int?
     /// The most output tokens the model can produce in one answer, for budget estimates.
     public var maxOutputTokens: Int?
+    /// From this day on the provider no longer serves the model.
+    public var retiredFrom: Date?
+    /// The model to use instead, once retired.
+    public var replacedBy: String?
     /// Where the price was read, so it can be checked.
     public var source: String
-    /// The four rates in millionths of a dollar per 1M tokens — that is, in 10⁻¹² USD per token —
-    /// when each has at most six decimals, as every published price does: costs are then exact
-    /// integer sums. nil sends `cost(for:)` the slower all-`Decimal` way.
-    private let picoRates: [Int64]?
 
+    public init(
+        model: String, provider: String, rates: Rates, tiers: [PromptTier] = [], serviceTiers: [String: Rates] = [:],
+        effectiveFrom: Date, maxInputTokens: Int? = nil, maxOutputTokens: Int? = nil, retiredFrom: Date? = nil,
+        replacedBy: String? = nil, source: String = ""
+    ) {
+        self.model = model
+        self.provider = provider
+        self.rates = rates
+        self.tiers = tiers.sorted { $0.aboveInputTokens < $1.aboveInputTokens }
+        self.serviceTiers = serviceTiers
+        self.effectiveFrom = effectiveFrom
+        self.maxInputTokens = maxInputTokens
+        self.maxOutputTokens = maxOutputTokens
+        self.retiredFrom = retiredFrom
+        self.replacedBy = replacedBy
+        self.source = source
+    }
+
+    /// A price with one set of rates and no special rules.
     public init(
         model: String, provider: String, input: Money, cachedInput: Money? = nil, cacheWrite: Money? = nil,
         output: Money, effectiveFrom: Date, maxOutputTokens: Int? = nil, source: String = ""
     ) {
-        self.model = model
-        self.provider = provider
-        self.input = input
-        self.cachedInput = cachedInput ?? input
-        self.cacheWrite = cacheWrite ?? input
-        self.output = output
-        self.effectiveFrom = effectiveFrom
-        self.maxOutputTokens = maxOutputTokens
-        self.source = source
-        let rates = [input, cachedInput ?? input, cacheWrite ?? input, output].map(Self.picoRate)
-        self.picoRates = rates.contains(nil) ? nil : rates.compactMap { $0 }
+        self.init(
+            model: model, provider: provider,
+            rates: Rates(input: input, cachedInput: cachedInput, cacheWrite: cacheWrite, output: output),
+            effectiveFrom: effectiveFrom, maxOutputTokens: maxOutputTokens, source: source)
     }
 
-    /// A price per 1M tokens in 10⁻⁶ USD, if it has at most six decimals.
-    static func picoRate(_ price: Money) -> Int64? {
-        var scaled = price.amount * 1_000_000
-        var whole = Decimal()
-        NSDecimalRound(&whole, &scaled, 0, .plain)
-        guard whole == scaled else { return nil }
-        return Int64(whole.description)
+    public var input: Money { rates.input }
+    public var cachedInput: Money { rates.cachedInput }
+    public var cacheWrite: Money { rates.cacheWrite }
+    public var output: Money { rates.output }
+
+    /// Service tier names that mean the standard rates.
+    public static let standardServiceTiers: Set<String> = ["default", "standard", "auto", "on_demand"]
+
+    /// Whether the model is retired at `date`.
+    public func isRetired(at date: Date) -> Bool {
+        retiredFrom.map { $0 <= date } ?? false
+    }
+
+    /// The rates a request is billed at: its service tier's, else the band its prompt falls in.
+    /// An unknown service tier is billed at the standard rates (see `canPrice`).
+    public func rates(promptTokens: Int, serviceTier: String?) -> Rates {
+        if let serviceTier, let rates = serviceTiers[serviceTier] { return rates }
+        return tiers.last { promptTokens > $0.aboveInputTokens }?.rates ?? rates
+    }
+
+    /// Whether a request asking for `serviceTier` can be priced exactly.
+    public func canPrice(serviceTier: String) -> Bool {
+        Self.standardServiceTiers.contains(serviceTier) || serviceTiers[serviceTier] != nil
     }
 
     /// Whether every rate has at most six decimals (what the 12-place cost keeps exact).
-    public var hasExactRates: Bool { picoRates != nil }
+    public var hasExactRates: Bool {
+        rates.isExact && tiers.allSatisfy(\.rates.isExact) && serviceTiers.values.allSatisfy(\.isExact)
+    }
 
-    /// The exact cost of `usage` at this price, rounded to `Money.costScale` places.
-    public func cost(for usage: TokenUsage) -> Money {
-        if let rates = picoRates {
-            var total: Int64 = 0
-            var overflow = false
-            for (rate, tokens) in zip(rates, [usage.uncachedInput, usage.cacheRead, usage.cacheWrite, usage.output]) {
-                let (product, productOverflow) = rate.multipliedReportingOverflow(by: Int64(tokens))
-                let (sum, sumOverflow) = total.addingReportingOverflow(product)
-                total = sum
-                overflow = overflow || productOverflow || sumOverflow
-            }
-            if !overflow && total >= 0 {
-                return Money(Decimal(sign: .plus, exponent: -Money.costScale, significand: Decimal(total)))
-            }
-        }
-        let perMillion =
-            input.amount * Decimal(usage.uncachedInput)
-            + cachedInput.amount * Decimal(usage.cacheRead)
-            + cacheWrite.amount * Decimal(usage.cacheWrite)
-            + output.amount * Decimal(usage.output)
-        return Money(perMillion / 1_000_000).rounded()
+    /// The exact cost of `usage` served in `mode`, rounded to `Money.costScale` places.
+    public func cost(for usage: TokenUsage, mode: BillingMode = .standard) -> Money {
+        rates(promptTokens: usage.input, serviceTier: mode.serviceTier).cost(for: usage, thinking: mode.thinking)
     }
 }

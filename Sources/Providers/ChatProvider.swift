@@ -27,5 +27,6 @@ public struct UpstreamAnswer: Sendable {
     public init(body: [String: JSONValue]) {
         self.body = body
         self.usage = body["usage"].flatMap(Usage.init(json:))
+        self.usage?.serviceTier = body["service_tier"]?.stringValue
     }
 }

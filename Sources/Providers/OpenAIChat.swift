@@ -31,7 +31,7 @@ enum OpenAIChat {
         return [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": .string(finishReason)]],
-            "usage": usage.json,
+            "usage": usage.json, "service_tier": usage.serviceTier.map(JSONValue.string) ?? .null,
         ]
     }
 
@@ -48,7 +48,7 @@ enum OpenAIChat {
     static func usageChunk(id: String, model: String, created: Int64, usage: Usage) -> SSEEvent {
         let chunk: JSONValue = [
             "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-            "choices": [], "usage": usage.json,
+            "choices": [], "usage": usage.json, "service_tier": usage.serviceTier.map(JSONValue.string) ?? .null,
         ]
         return SSEEvent(data: chunk.jsonText)
     }

@@ -33,10 +33,11 @@ final class AttemptSettlement: Sendable {
         self.bound = bound
     }
 
-    /// Settles an answered call (status 200) with `usage`; returns its cost (nil when unpriced).
+    /// Settles an answered call (status 200) with `usage`, served at the service tier the upstream
+    /// reported; returns its cost (nil when unpriced).
     @discardableResult
-    func completed(_ usage: TokenUsage, estimated: Bool) -> Money? {
-        settle(status: 200, usage: usage, estimated: estimated)
+    func completed(_ usage: TokenUsage, serviceTier: String? = nil, estimated: Bool) -> Money? {
+        settle(status: 200, usage: usage, serviceTier: serviceTier, estimated: estimated)
     }
 
     /// Settles a failed call. `reported` is usage the upstream sent before it failed; `streamed`
@@ -74,6 +75,8 @@ final class AttemptSettlement: Sendable {
         var usage = reported.flatMap { $0.isPlausible ? UsageMeter.tokenUsage($0) : nil } ?? .zero
         if usage.input == 0 {
             usage.uncachedInput = bound.uncachedInput
+            usage.cacheWrite = bound.cacheWrite
+            usage.cacheWrite1h = bound.cacheWrite1h
         }
         let output = streamedOutput.map { max($0, usage.output) } ?? max(bound.output, usage.output)
         usage.output = output
@@ -91,11 +94,12 @@ final class AttemptSettlement: Sendable {
     }
 
     @discardableResult
-    private func settle(status: Int, usage: TokenUsage, estimated: Bool) -> Money? {
+    private func settle(status: Int, usage: TokenUsage, serviceTier: String? = nil, estimated: Bool) -> Money? {
         guard take() else { return nil }
-        let cost = meter.cost(model: call.deployment.model, usage: usage, at: call.startedAt)
+        let billing = UsageMeter.billing(requested: call.billing, reportedTier: serviceTier, usage: usage)
+        let cost = meter.cost(model: call.deployment.model, usage: usage, mode: billing, at: call.startedAt)
         hold.settle(cost: cost, tokensUsed: usage.total)
-        meter.record(call, usage: usage, cost: cost, status: status, estimated: estimated)
+        meter.record(call, usage: usage, billing: billing, cost: cost, status: status, estimated: estimated)
         return cost
     }
 

@@ -39,7 +39,7 @@ struct ProxyController {
         let requested = chat.model
         _ = try resolve(requested, for: principal)
         let shape = RequestShape(chat)
-        try checkOutputCap(shape, model: requested)
+        try checkPriceable(shape, model: requested)
         let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
         let hold = try await admit(principal, model: requested, shape: shape, tokens: rateTokens)
         let attempt = try self.attempt(
@@ -63,7 +63,7 @@ struct ProxyController {
         var body = answer.body
         let usage = answer.usage.map(UsageMeter.tokenUsage)
             ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
-        let cost = attempt.completed(usage, estimated: answer.usage == nil)
+        let cost = attempt.completed(usage, serviceTier: answer.usage?.serviceTier, estimated: answer.usage == nil)
         if let usageJSON = body["usage"], answer.usage != nil {
             body["usage"] = StreamMeter.withCost(usageJSON, cost)
         }
@@ -88,7 +88,9 @@ struct ProxyController {
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
-                meter.cost(model: call.deployment.model, usage: UsageMeter.tokenUsage(usage), at: call.startedAt)
+                let tokens = UsageMeter.tokenUsage(usage)
+                let billing = UsageMeter.billing(requested: call.billing, reportedTier: usage.serviceTier, usage: tokens)
+                return meter.cost(model: call.deployment.model, usage: tokens, mode: billing, at: call.startedAt)
             }
             var iterator = events.makeAsyncIterator()
             var failure: ProviderError?
@@ -129,7 +131,7 @@ struct ProxyController {
                 ])
                 try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(failure.envelope))).wireBytes)
             } else if let usage = watch.usage {
-                attempt.completed(UsageMeter.tokenUsage(usage), estimated: false)
+                attempt.completed(UsageMeter.tokenUsage(usage), serviceTier: usage.serviceTier, estimated: false)
             } else {
                 attempt.completed(TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks), estimated: true)
             }
@@ -219,16 +221,33 @@ struct ProxyController {
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value) != nil }
         return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
-            return price.cost(for: shape.bound(outputCap: price.maxOutputTokens))
+            // Thinking output is never cheaper than plain output: the bound assumes it.
+            let mode = BillingMode(serviceTier: shape.billing.serviceTier, thinking: true)
+            return price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: mode)
         }
     }
 
-    /// A 400 naming the field when the request asks for more output than the model can write.
-    func checkOutputCap(_ shape: RequestShape, model: String) throws {
-        guard let asked = shape.maxOutput, let cap = meter.prices.price(for: model, at: budgets.clock())?.maxOutputTokens, asked > cap else { return }
-        throw GatewayError.invalidRequest(
-            "Invalid '\(shape.outputField)': \(asked) is more than \(model) can produce (at most \(cap) output tokens).",
-            param: shape.outputField, code: "invalid_value")
+    /// A 400 naming the field when the request asks for more output than the model can write, or
+    /// for an option that changes the bill in a way the model's price cannot express
+    /// (`unpriced_option`): it would be under-billed otherwise.
+    func checkPriceable(_ shape: RequestShape, model: String) throws {
+        guard let price = meter.prices.price(for: model, at: budgets.clock()) else { return }
+        if let asked = shape.maxOutput, let cap = price.maxOutputTokens, asked > cap {
+            throw GatewayError.invalidRequest(
+                "Invalid '\(shape.outputField)': \(asked) is more than \(model) can produce (at most \(cap) output tokens).",
+                param: shape.outputField, code: "invalid_value")
+        }
+        if let tier = shape.billing.serviceTier, !price.canPrice(serviceTier: tier) {
+            let known = (Array(ModelPrice.standardServiceTiers) + price.serviceTiers.keys).sorted().joined(separator: ", ")
+            throw GatewayError.invalidRequest(
+                "The service tier '\(tier)' has no price for \(model) on this gateway (priced: \(known)). Add its rates to the model's price entry, or leave 'service_tier' out.",
+                param: "service_tier", code: "unpriced_option")
+        }
+        if shape.cacheWrites.oneHour, !([price.rates] + price.tiers.map(\.rates)).allSatisfy(\.publishesCacheWrite1h) {
+            throw GatewayError.invalidRequest(
+                "1-hour prompt caching (cache_control ttl '1h') has no price for \(model) on this gateway. Add 'cache_write_1h' to the model's price entry, or use the 5-minute cache.",
+                param: "messages", code: "unpriced_option")
+        }
     }
 
     /// The attempt at the deployment admission chose, ready to be settled.
@@ -243,7 +262,7 @@ struct ProxyController {
         let now = budgets.clock()
         let call = ProxiedCall(
             requestID: context.requestID, principal: principal, task: task, requestedModel: requested, deployment: deployment,
-            streamed: streamed, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, startedAt: now)
+            streamed: streamed, billing: shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, startedAt: now)
         let cap = meter.prices.price(for: deployment.model, at: now)?.maxOutputTokens
         return AttemptSettlement(call: call, hold: hold, meter: meter, bound: shape.bound(outputCap: cap))
     }

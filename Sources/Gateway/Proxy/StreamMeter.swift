@@ -32,8 +32,9 @@ struct StreamMeter {
         if event.data.contains("\"content\":\""), !event.data.contains("\"content\":\"\"") { contentChunks += 1 }
         guard Self.mayCarryUsage(event.data),
               let json = try? WireCoding.decode(JSONValue.self, from: ByteBuffer(string: event.data)),
-              var chunk = json.objectValue, let usageJSON = chunk["usage"], let usage = Usage(json: usageJSON)
+              var chunk = json.objectValue, let usageJSON = chunk["usage"], var usage = Usage(json: usageJSON)
         else { return event.wireBytes }
+        usage.serviceTier = chunk["service_tier"]?.stringValue
         guard usage.isPlausible else {
             sawImplausibleUsage = true
             return nil

@@ -22,21 +22,34 @@ final class UsageMeter: Sendable {
     }
 
     /// The token buckets of an OpenAI usage object: cached and cache-write tokens are taken out of
-    /// `prompt_tokens`, so no token is priced twice.
+    /// `prompt_tokens`, and 1-hour writes out of the writes, so no token is priced twice.
+    /// Counts must be plausible (`Usage.isPlausible`).
     static func tokenUsage(_ usage: Usage) -> TokenUsage {
-        TokenUsage(
+        let oneHour = min(usage.cacheWrite1hTokens, usage.cacheWriteTokens)
+        return TokenUsage(
             uncachedInput: max(usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens, 0),
             cacheRead: usage.cachedTokens,
-            cacheWrite: usage.cacheWriteTokens,
+            cacheWrite: usage.cacheWriteTokens - oneHour,
+            cacheWrite1h: oneHour,
             output: usage.completionTokens,
             reasoning: usage.reasoningTokens
         )
     }
 
+    /// How a call is billed: the service tier the upstream reported (else the one asked for), and
+    /// thinking when the request switched it on or the model reported thinking tokens.
+    static func billing(requested: BillingMode, reportedTier: String?, usage: TokenUsage) -> BillingMode {
+        BillingMode(serviceTier: reportedTier ?? requested.serviceTier, thinking: requested.thinking || usage.reasoning > 0)
+    }
+
     /// The cost of `usage` on `model` at `date`, or nil (logged once per model) when unpriced.
-    func cost(model: String, usage: TokenUsage, at date: Date) -> Money? {
+    func cost(model: String, usage: TokenUsage, mode: BillingMode, at date: Date) -> Money? {
         if let price = prices.price(for: model, at: date) {
-            return price.cost(for: usage)
+            if let tier = mode.serviceTier, !price.canPrice(serviceTier: tier) {
+                logger.warning("the upstream served a service tier the price has no rates for: billed at the standard rates",
+                               metadata: [LogKey.model: "\(model)", "service_tier": "\(tier)"])
+            }
+            return price.cost(for: usage, mode: mode)
         }
         let first = unpricedSeen.withLock { $0.insert(model).inserted }
         if first {
@@ -46,7 +59,7 @@ final class UsageMeter: Sendable {
     }
 
     /// Records one call that reached an upstream.
-    func record(_ call: ProxiedCall, usage: TokenUsage, cost: Money?, status: Int, estimated: Bool = false) {
+    func record(_ call: ProxiedCall, usage: TokenUsage, billing: BillingMode, cost: Money?, status: Int, estimated: Bool = false) {
         recorder.record(UsageEvent(
             requestID: call.requestID,
             time: call.startedAt,
@@ -57,6 +70,7 @@ final class UsageMeter: Sendable {
             servedModel: call.deployment.model,
             provider: call.deployment.provider,
             usage: usage,
+            billing: billing,
             cost: cost,
             status: status,
             latencyMilliseconds: call.elapsedMilliseconds,
@@ -76,6 +90,8 @@ struct ProxiedCall: Sendable {
     var requestedModel: String
     var deployment: Deployment
     var streamed: Bool
+    /// The service tier and thinking mode the request asked for.
+    var billing: BillingMode = .standard
     var downgradedFrom: String?
     var budgetPeriodStart: Date?
     var startedAt: Date
