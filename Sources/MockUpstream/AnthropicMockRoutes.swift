@@ -42,11 +42,18 @@ final class AnthropicMockRoutes: Sendable {
         }
 
         // Count the prompt the way the mock counts OpenAI prompts, split into Anthropic's buckets.
-        var cacheRead = 0, cacheWrite = 0, other = 0
+        var cacheRead = 0, cacheWrite = 0, cacheWrite1h = 0, other = 0
         func count(_ blocks: [JSONValue], system: Bool) {
             for block in blocks {
                 let words = MockTokens.count(block["text"]?.stringValue ?? "")
-                if block["cache_control"] != nil { cacheWrite += words } else if system { cacheRead += words } else { other += words }
+                if let control = block["cache_control"] {
+                    cacheWrite += words
+                    if control["ttl"]?.stringValue == "1h" { cacheWrite1h += words }
+                } else if system {
+                    cacheRead += words
+                } else {
+                    other += words
+                }
             }
         }
         count(Self.blocks(json["system"]), system: true)
@@ -61,6 +68,11 @@ final class AnthropicMockRoutes: Sendable {
         let usage: JSONValue = [
             "input_tokens": .integer(Int64(other)), "output_tokens": .integer(Int64(output)),
             "cache_read_input_tokens": .integer(Int64(cacheRead)), "cache_creation_input_tokens": .integer(Int64(cacheWrite)),
+            "cache_creation": [
+                "ephemeral_5m_input_tokens": .integer(Int64(cacheWrite - cacheWrite1h)),
+                "ephemeral_1h_input_tokens": .integer(Int64(cacheWrite1h)),
+            ],
+            "service_tier": "standard",
         ]
         let words = MockTokens.words(output)
 

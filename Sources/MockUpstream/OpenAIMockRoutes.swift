@@ -48,6 +48,8 @@ final class OpenAIMockRoutes: Sendable {
         // With tools (and tool_choice not "none"), the answer calls the first one.
         let toolName = json["tools"]?[0]?["function"]?["name"]?.stringValue.flatMap { json["tool_choice"]?.stringValue == "none" ? nil : $0 }
         let finish: JSONValue = toolName != nil ? "tool_calls" : MockTokens.stoppedForLength(maxTokens) ? "length" : "stop"
+        // The tier asked for is the tier served, as OpenAI reports it ("auto" is served at "default").
+        let serviceTier: JSONValue = json["service_tier"]?.stringValue.map { $0 == "auto" ? "default" : .string($0) } ?? "default"
 
         if json["stream"]?.boolValue == true {
             let includeUsage = json["stream_options"]?["include_usage"]?.boolValue == true && behaviour.sendsUsage
@@ -55,7 +57,7 @@ final class OpenAIMockRoutes: Sendable {
             func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> JSONValue {
                 var object: [String: JSONValue] = [
                     "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-                    "choices": [["index": 0, "delta": delta, "finish_reason": finish]],
+                    "choices": [["index": 0, "delta": delta, "finish_reason": finish]], "service_tier": serviceTier,
                 ]
                 if includeUsage { object["usage"] = .null }
                 return .object(object)
@@ -75,7 +77,7 @@ final class OpenAIMockRoutes: Sendable {
             if includeUsage {
                 events.append(.object([
                     "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-                    "choices": [], "usage": behaviour.reported(usage),
+                    "choices": [], "usage": behaviour.reported(usage), "service_tier": serviceTier,
                 ]))
             }
             return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream,
@@ -93,7 +95,7 @@ final class OpenAIMockRoutes: Sendable {
         var answer: [String: JSONValue] = [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]],
-            "system_fingerprint": "fp_mock",
+            "system_fingerprint": "fp_mock", "service_tier": serviceTier,
         ]
         if behaviour.sendsUsage { answer["usage"] = behaviour.reported(usage) }
         return try Response.json(.object(answer))

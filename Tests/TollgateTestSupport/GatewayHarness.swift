@@ -35,7 +35,7 @@ public struct GatewayHarness: Sendable {
         "priced-ok": "mock-ok", "priced-hang": "mock-hang", "priced-invalid-json": "mock-invalid-json",
         "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
         "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
-        "priced-reset": "mock-reset",
+        "priced-reset": "mock-reset", "priced-tiers": "mock-ok",
     ]
 
     public static let adminKey = "tgadmin-test-key"
@@ -71,7 +71,7 @@ public struct GatewayHarness: Sendable {
                     kind: anthropic
                     base_url: \(root)
                     api_key_env: ANTHROPIC_API_KEY
-                    models: [claude-mock-error-529, claude-mock-error-429, claude-mock-stream-cut]
+                    models: [claude-mock-error-529, claude-mock-error-429, claude-mock-stream-cut, claude-priced, claude-priced-no-1h]
                   - name: mock-gemini
                     kind: gemini
                     base_url: \(root)

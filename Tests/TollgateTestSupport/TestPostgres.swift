@@ -23,13 +23,32 @@ public enum TestPostgres {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: pricingDirectory)) ?? [] where file.hasSuffix(".json") {
             try? FileManager.default.copyItem(atPath: pricingDirectory + "/" + file, toPath: directory + "/" + file)
         }
-        let entries = GatewayHarness.pricedMockModels.keys.sorted().map { model in
+        let entries = GatewayHarness.pricedMockModels.keys.sorted().filter { $0 != "priced-tiers" }.map { model in
             #"{"model": "\#(model)", "input": "1.00", "output": "2.00", "effective_from": "2024-01-01", "max_output_tokens": 1000}"#
-        }
+        } + billingRuleEntries
         let file = #"{"provider": "mock-priced", "currency": "USD", "unit": "per 1M tokens", "source": "tests", "models": [\#(entries.joined(separator: ", "))]}"#
         try? file.write(toFile: directory + "/mock-priced.json", atomically: true, encoding: .utf8)
         return directory
     }()
+
+    /// Mock models whose prices carry billing rules: `priced-tiers` (a prompt band above 50
+    /// tokens, `priority` and `flex` service tiers), `claude-priced` (1-hour cache writes) and
+    /// `claude-priced-no-1h` (none).
+    static let billingRuleEntries = [
+        #"""
+        {"model": "priced-tiers", "input": "1.00", "cached_input": "0.50", "output": "2.00", "effective_from": "2024-01-01",
+         "max_output_tokens": 1000, "tiers": [{"above_input_tokens": 50, "input": "3.00", "output": "6.00"}],
+         "service_tiers": {"priority": {"input": "2.00", "output": "4.00"}, "flex": {"input": "0.50", "output": "1.00"}}}
+        """#,
+        #"""
+        {"model": "claude-priced", "input": "3.00", "cached_input": "0.30", "cache_write": "3.75", "cache_write_1h": "6.00",
+         "output": "15.00", "effective_from": "2024-01-01", "max_output_tokens": 1000}
+        """#,
+        #"""
+        {"model": "claude-priced-no-1h", "input": "3.00", "cached_input": "0.30", "cache_write": "3.75", "output": "15.00",
+         "effective_from": "2024-01-01", "max_output_tokens": 1000}
+        """#,
+    ]
 
     public static let logger: Logger = {
         var logger = Logger(label: "tollgate.tests")

@@ -21,6 +21,9 @@ public struct UsageRow: Sendable, Equatable {
     public var teamID: UUID
     public var keyID: UUID
     public var downgradedFrom: String?
+    public var cacheWrite1h = 0
+    public var serviceTier: String?
+    public var thinking = false
 }
 
 extension GatewayHarness {
@@ -33,7 +36,8 @@ extension GatewayHarness {
     public static func usageRows(_ client: PostgresClient) async throws -> [UsageRow] {
         let rows = try await client.query("""
             SELECT request_id, task, requested_model, served_model, provider, uncached_input_tokens, cache_read_tokens,
-                   cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id, downgraded_from
+                   cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id, downgraded_from,
+                   cache_write_1h_tokens, service_tier, thinking
             FROM usage_events ORDER BY created_at, request_id
             """)
         var result: [UsageRow] = []
@@ -48,7 +52,8 @@ extension GatewayHarness {
                 cost: try columns[10].decode(String?.self), status: try columns[11].decode(Int.self),
                 streamed: try columns[12].decode(Bool.self), estimated: try columns[13].decode(Bool.self),
                 teamID: try columns[14].decode(UUID.self), keyID: try columns[15].decode(UUID.self),
-                downgradedFrom: try columns[16].decode(String?.self)))
+                downgradedFrom: try columns[16].decode(String?.self), cacheWrite1h: try columns[17].decode(Int.self),
+                serviceTier: try columns[18].decode(String?.self), thinking: try columns[19].decode(Bool.self)))
         }
         return result
     }
