@@ -25,7 +25,7 @@ let package = Package(
             name: "OpenAIWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
-        .target(name: "Pricing"),
+        .target(name: "Pricing", plugins: ["EmbedFiles"]),
         .target(name: "Governance", dependencies: ["Pricing"]),
         .target(name: "Metering", dependencies: ["Pricing", .product(name: "Logging", package: "swift-log")]),
         .target(
@@ -44,8 +44,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            plugins: ["EmbedFiles"]
         ),
+        // Compiles pricing/ and migrations/ into the binary (see Plugins/EmbedFiles).
+        .executableTarget(name: "tollgate-embed", path: "Sources/EmbedTool"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["tollgate-embed"]),
         .target(
             name: "Gateway",
             dependencies: [

@@ -51,9 +51,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class Gateway:
-    def __init__(self, url: str, mock_url: str):
+    def __init__(self, url: str, mock_url: str, install_dir: Path):
         self.url = url
         self.mock_url = mock_url
+        # Where the gateway's binary runs from: a directory holding nothing else.
+        self.install_dir = install_dir
 
     def admin(self, method: str, path: str, body=None):
         """Calls the admin API; numbers in the answer are parsed as exact decimals."""
@@ -89,14 +91,19 @@ def gateway():
                DASHSCOPE_BASE_URL=mock_url, ANTHROPIC_API_KEY="sk-ant-e2e", ANTHROPIC_BASE_URL=mock_root,
                GEMINI_API_KEY="gemini-e2e", GEMINI_BASE_URL=mock_root, TOLLGATE_ADMIN_KEY=ADMIN_KEY)
     env.pop("DATABASE_URL", None)
+    # The gateway runs as an installed binary would: a copy alone in an empty directory, with
+    # its migrations and price catalogue compiled in and nothing of the repository around it.
+    install = workdir / "bin"
+    install.mkdir()
+    installed = install / "tollgate"
+    shutil.copy2(BINARY, installed)
     server = subprocess.Popen(
-        [str(BINARY), "serve", "--port", str(port), "--data-dir", str(workdir / "data"),
-         "--pricing-dir", str(ROOT / "pricing"), "--migrations-dir", str(ROOT / "migrations")],
-        cwd=workdir, env=env, stdout=gateway_log.open("w"), stderr=subprocess.STDOUT)
+        [str(installed), "serve", "--port", str(port), "--data-dir", str(workdir / "data")],
+        cwd=install, env=env, stdout=gateway_log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_for(mock_url.removesuffix("/v1") + "/health", mock, mock_log)
         wait_for(f"http://127.0.0.1:{port}/health", server, gateway_log)
-        yield Gateway(f"http://127.0.0.1:{port}", mock_url)
+        yield Gateway(f"http://127.0.0.1:{port}", mock_url, install)
     finally:
         stop(server)
         stop(mock)

@@ -134,3 +134,13 @@ def test_spend_report_matches_token_counts_and_prices(gateway):
     # The team's own view through its key says the same.
     own = client.get("/spend", cast_to=object)
     assert own["totals"]["requests"] == 5
+
+
+def test_the_binary_runs_alone_from_an_empty_directory(gateway, caller):
+    # The gateway was copied into a directory of its own and started there: its migrations ran
+    # and it prices calls from the catalogue compiled into it.
+    assert sorted(p.name for p in gateway.install_dir.iterdir()) == ["tollgate"]
+    _, client = caller
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    cost = json.loads(raw.http_response.text, parse_float=Decimal)["usage"]["cost"]
+    assert cost == expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)

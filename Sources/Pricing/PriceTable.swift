@@ -28,24 +28,57 @@ public struct PriceTable: Sendable {
 
     public var models: Set<String> { Set(pricesByModel.keys) }
 
-    /// Loads and validates every `*.json` file in `directory`.
-    public static func load(directory: String) throws -> PriceTable {
+    /// The default catalogue compiled into the binary (from the repository's `pricing/`).
+    public static func builtIn() throws -> [ModelPrice] {
+        var prices: [ModelPrice] = []
+        for file in BuiltInPriceFiles.files {
+            prices += try PriceFile.parse(Data(file.contents.utf8), name: "built-in " + file.name)
+        }
+        return prices
+    }
+
+    /// The prices of every `*.json` file in `directory`, validated.
+    public static func files(in directory: String) throws -> [ModelPrice] {
         let url = URL(fileURLWithPath: directory, isDirectory: true)
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let jsonFiles = files.filter { $0.hasSuffix(".json") }.sorted()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw PricingError("cannot read the pricing directory \(directory)")
+        }
+        let jsonFiles = names.filter { $0.hasSuffix(".json") }.sorted()
         guard !jsonFiles.isEmpty else { throw PricingError.noFiles(directory) }
         var prices: [ModelPrice] = []
         for file in jsonFiles {
             let data = try Data(contentsOf: url.appendingPathComponent(file))
             prices += try PriceFile.parse(data, name: file)
         }
+        try checkUnique(prices)
+        return prices
+    }
+
+    /// The built-in catalogue, then the files of `directory` (if any), which add prices or
+    /// replace those with the same model and effective date.
+    public static func load(directory: String?) throws -> PriceTable {
+        PriceTable(merging: try builtIn(), with: try directory.map(files(in:)) ?? [])
+    }
+
+    public init(merging base: [ModelPrice], with overrides: [ModelPrice]) {
+        var byKey: [String: ModelPrice] = [:]
+        for price in base + overrides { byKey[Self.key(price)] = price }
+        self.init(Array(byKey.values))
+    }
+
+    static func key(_ price: ModelPrice) -> String {
+        "\(price.model)@\(price.effectiveFrom.timeIntervalSince1970)"
+    }
+
+    static func checkUnique(_ prices: [ModelPrice]) throws {
         var seen = Set<String>()
         for price in prices {
-            let key = "\(price.model)@\(price.effectiveFrom.timeIntervalSince1970)"
-            guard seen.insert(key).inserted else {
+            guard seen.insert(key(price)).inserted else {
                 throw PricingError("model \(price.model) has two prices effective from the same date")
             }
         }
-        return PriceTable(prices)
     }
 }

@@ -66,3 +66,28 @@ import Testing
         return url.path
     }
 }
+
+@Suite struct BuiltInCatalogueTests {
+    @Test func theCompiledInCatalogueIsThePricingDirectory() throws {
+        let builtIn = PriceTable(try PriceTable.builtIn())
+        let files = PriceTable(try PriceTable.files(in: PriceTableTests.pricingDirectory))
+        #expect(builtIn.models == files.models)
+        for model in files.models {
+            #expect(builtIn.price(for: model) == files.price(for: model))
+        }
+    }
+
+    @Test func filesAddPricesAndReplaceThoseOfTheSameDay() throws {
+        let base = try PriceTable.builtIn()
+        let gpt4o = try #require(base.first { $0.model == "gpt-4o" })
+        let directory = try PriceTableTests.directory(with: ["local.json": #"""
+            {"provider": "openai", "source": "contract", "models": [
+              {"model": "gpt-4o", "input": "2.00", "output": "8.00", "effective_from": "\#(PriceEntry.dayString(gpt4o.effectiveFrom))"},
+              {"model": "my-model", "input": "1", "output": "1", "effective_from": "2025-01-01"}]}
+            """#])
+        let table = try PriceTable.load(directory: directory)
+        #expect(table.price(for: "gpt-4o")?.input == Money("2.00"))
+        #expect(table.price(for: "my-model") != nil)
+        #expect(table.price(for: "gpt-4o-mini") == (try PriceTable.load(directory: nil)).price(for: "gpt-4o-mini"))
+    }
+}

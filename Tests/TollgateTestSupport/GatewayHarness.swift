@@ -89,7 +89,6 @@ public struct GatewayHarness: Sendable {
             ])
             settings.port = 0
             settings.pricingDirectory = TestPostgres.pricingWithMocksDirectory
-            settings.migrationsDirectory = TestPostgres.migrationsDirectory
             settings.configFile = configFile
             settings.upstreamTimeout = .seconds(1)
             settings.usageFlushInterval = .milliseconds(20)

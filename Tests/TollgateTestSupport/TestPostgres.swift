@@ -66,7 +66,7 @@ public enum TestPostgres {
         var configuration = server
         configuration.database = name
         try await withClient(configuration) { client in
-            try await MigrationRunner(directory: migrationsDirectory).migrate(client, logger: logger)
+            try await MigrationRunner().migrate(client, logger: logger)
         }
         return configuration
     }

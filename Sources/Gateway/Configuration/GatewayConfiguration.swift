@@ -13,8 +13,10 @@ public struct GatewayConfiguration: Sendable {
     public var maxBodyBytes = 10 * 1024 * 1024
     /// How long an upstream may stay silent (before its answer or between stream chunks).
     public var upstreamTimeout: Duration = .seconds(120)
-    public var pricingDirectory = "pricing"
-    public var migrationsDirectory = "migrations"
+    /// Price files that add to or override the built-in catalogue; nil for none.
+    public var pricingDirectory: String?
+    /// SQL migrations to use instead of the built-in ones (for developing a new one); nil for those.
+    public var migrationsDirectory: String?
     /// `tollgate.yaml`; a missing default file is fine, a missing named file is an error.
     public var configFile: String?
     /// The process environment: provider keys and base URLs, `DATABASE_URL`, `PG*`.

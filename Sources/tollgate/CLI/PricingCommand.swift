@@ -3,7 +3,8 @@ import Pricing
 
 struct PricingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pricing", abstract: "Validate and print the price table.")
-    @Option(name: .customLong("pricing-dir"), help: "Directory of price files.") var directory = "pricing"
+    @Option(name: .customLong("pricing-dir"), help: "Directory of price files that add to or override the built-in catalogue.")
+    var directory: String?
 
     func run() async throws {
         let table = try PriceTable.load(directory: directory)

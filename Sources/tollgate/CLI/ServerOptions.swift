@@ -22,10 +22,10 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("upstream-timeout"), help: "Seconds an upstream may stay silent before a 504 (TOLLGATE_UPSTREAM_TIMEOUT, default 120).")
     var upstreamTimeout: Double?
 
-    @Option(name: .customLong("pricing-dir"), help: "Directory of price files (TOLLGATE_PRICING_DIR, default ./pricing).")
+    @Option(name: .customLong("pricing-dir"), help: "Directory of price files that add to or override the built-in catalogue (TOLLGATE_PRICING_DIR, default none).")
     var pricingDirectory: String?
 
-    @Option(name: .customLong("migrations-dir"), help: "Directory of SQL migrations (TOLLGATE_MIGRATIONS_DIR, default ./migrations).")
+    @Option(name: .customLong("migrations-dir"), help: "Directory of SQL migrations to use instead of the built-in ones, when developing one (TOLLGATE_MIGRATIONS_DIR).")
     var migrationsDirectory: String?
 
     @Option(name: .customLong("spool-max-bytes"), help: "Usage spool size past which new calls get 503 metering_unavailable (TOLLGATE_SPOOL_MAX_BYTES, default 1 GiB).")
