@@ -36,9 +36,9 @@ public enum GatewayApp {
         configuration: GatewayConfiguration, database: PostgresClient.Configuration, adminKey: String,
         services extra: [any Service] = [], logger: Logger
     ) throws -> Built {
-        let prices = try PriceTable.load(directory: configuration.pricingDirectory)
+        let prices = PriceBook(try PriceTable.load(directory: configuration.pricingDirectory))
         let configFile = configuration.configFile ?? Self.defaultConfigFile()
-        let catalog = try ProviderCatalog(prices: prices, environment: configuration.environment, configFile: configFile)
+        let catalog = try ProviderCatalog(environment: configuration.environment, configFile: configFile)
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
         _ = try migrations.files()
 
@@ -98,11 +98,18 @@ public enum GatewayApp {
         let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures))
         AdminController(
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
-            knownModels: Set(catalog.models).union(prices.models), maxBodyBytes: configuration.maxBodyBytes,
+            isKnownModel: { model in
+                let table = prices.table
+                return table.price(for: model) != nil && catalog.deployment(for: model, prices: table) != nil
+            },
+            maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
 
-        logger.info("serving models", metadata: ["tollgate.models": "\(catalog.models.joined(separator: ", "))"])
+        logger.info("serving models", metadata: [
+            "tollgate.providers": "\(catalog.endpoints.keys.sorted().joined(separator: ", "))",
+            "tollgate.models": "\(catalog.models(prices: prices.table, at: configuration.clock()).joined(separator: ", "))",
+        ])
         var app = Application(
             router: router,
             server: .http1(shutdownGrace: configuration.shutdownGrace),

@@ -52,6 +52,12 @@ public struct GatewayError: HTTPResponseError, Sendable {
                      type: "invalid_request_error", param: "model", code: "model_not_found")
     }
 
+    static func modelRetired(_ model: String, on day: String, replacement: String?) -> GatewayError {
+        let instead = replacement.map { " Use '\($0)' instead." } ?? ""
+        return GatewayError(.notFound, "The model '\(model)' was retired by its provider on \(day) and is no longer served.\(instead)",
+                            type: "invalid_request_error", param: "model", code: "model_retired")
+    }
+
     static func modelNotAllowed(_ model: String, key: String) -> GatewayError {
         GatewayError(.forbidden, "The API key '\(key)' is not allowed to use the model '\(model)'.",
                      type: "permission_error", param: "model", code: "model_not_allowed")
@@ -85,7 +91,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
                 + (scope.reserved > .zero ? " (+$\(scope.reserved) reserved by requests in flight)" : "")
                 + "\(estimate). The budget resets at \(reset)."
         case .unpricedModel(let model):
-            message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(scope.kind.rawValue) '\(scope.name)'. Add its price to pricing/ or use a priced model."
+            message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(scope.kind.rawValue) '\(scope.name)'. Add its price (POST /admin/prices, or a price file in --pricing-dir) or use a priced model."
         }
         return GatewayError(.tooManyRequests, message, type: "insufficient_quota", code: "insufficient_quota", headers: [
             .shouldRetry: "false", .retryAfter: "\(resetsIn)",

@@ -5,9 +5,35 @@ import Yams
 
 /// Which model is served where: built-in providers switched on by their key variables, plus the
 /// providers of `tollgate.yaml`.
+///
+/// A requested name resolves, in order, to:
+/// 1. a model a `tollgate.yaml` provider lists (under that name);
+/// 2. `provider/model`: that model at that provider (a built-in one or one of `tollgate.yaml`),
+///    whatever the model, priced or not: a model released yesterday is served today;
+/// 3. a model of the price catalogue, at the provider the catalogue names;
+/// 4. a model-family prefix: `claude-` → Anthropic, `gemini-` → Gemini, `gpt-`, `o` + digit,
+///    `text-embedding-`, `chatgpt-` → OpenAI, `qwen` → Qwen.
 public struct ProviderCatalog: Sendable {
+    /// An upstream the gateway can send to: a built-in provider whose key is set, or one of
+    /// `tollgate.yaml`.
+    public struct Endpoint: Sendable, Hashable {
+        public var name: String
+        public var kind: ProviderKind
+        public var baseURL: String
+        public var apiKey: String?
+        /// Public model name → the name the provider's API knows, where they differ.
+        public var upstreamNames: [String: String] = [:]
+
+        func deployment(_ model: String) -> Deployment {
+            Deployment(model: model, provider: name, kind: kind, baseURL: baseURL, apiKey: apiKey, upstreamModel: upstreamNames[model])
+        }
+    }
+
+    /// Models `tollgate.yaml` lists, by public name.
     public private(set) var deployments: [String: Deployment] = [:]
-    /// Why a known model family is off (its key variable is unset), for helpful 404s.
+    /// Providers by name.
+    public private(set) var endpoints: [String: Endpoint] = [:]
+    /// Built-in providers that are off, with the variable that would switch them on.
     public private(set) var disabledProviders: [String: String] = [:]
 
     /// A provider that needs no config file: its key variable, its base URL variable and default.
@@ -17,7 +43,6 @@ public struct ProviderCatalog: Sendable {
         var keyVariable: String
         var baseURLVariable: String
         var defaultBaseURL: String
-        /// Public model name → the name the provider's API knows, where they differ.
         var upstreamNames: [String: String] = [:]
     }
 
@@ -36,25 +61,32 @@ public struct ProviderCatalog: Sendable {
                 baseURLVariable: "GEMINI_BASE_URL", defaultBaseURL: "https://generativelanguage.googleapis.com"),
     ]
 
+    /// The built-in provider a model family belongs to, from its name.
+    static func family(of model: String) -> String? {
+        let name = model.lowercased()
+        if name.hasPrefix("claude-") { return "anthropic" }
+        if name.hasPrefix("gemini-") { return "gemini" }
+        if name.hasPrefix("qwen") { return "qwen" }
+        if name.hasPrefix("gpt-") || name.hasPrefix("text-embedding-") || name.hasPrefix("chatgpt-") { return "openai" }
+        if name.count >= 2, name.first == "o", name.dropFirst().first?.isNumber == true { return "openai" }
+        return nil
+    }
+
     public init(deployments: [Deployment]) {
         for deployment in deployments { self.deployments[deployment.model] = deployment }
     }
 
-    /// Built-ins for every priced model of a provider whose key variable is set, then the config
-    /// file's providers, which win on a name clash.
-    public init(prices: PriceTable, environment: [String: String], configFile: String?) throws {
+    /// The built-in providers whose key variable is set, then the config file's providers, which
+    /// win on a name clash.
+    public init(environment: [String: String], configFile: String?) throws {
         for builtIn in Self.builtIns {
-            let models = prices.currentPrices().filter { $0.provider == builtIn.name }.map(\.model)
             guard let key = environment[builtIn.keyVariable], !key.isEmpty else {
-                for model in models { disabledProviders[model] = builtIn.keyVariable }
+                disabledProviders[builtIn.name] = builtIn.keyVariable
                 continue
             }
             let baseURL = environment[builtIn.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 } ?? builtIn.defaultBaseURL
-            for model in models {
-                deployments[model] = Deployment(
-                    model: model, provider: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key,
-                    upstreamModel: builtIn.upstreamNames[model])
-            }
+            endpoints[builtIn.name] = Endpoint(
+                name: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key, upstreamNames: builtIn.upstreamNames)
         }
         if let configFile {
             let text: String
@@ -63,18 +95,56 @@ public struct ProviderCatalog: Sendable {
             } catch {
                 throw ConfigurationError("cannot read the configuration file \(configFile): \((error as NSError).localizedDescription)")
             }
-            for deployment in try Self.parse(yaml: text, environment: environment) {
-                deployments[deployment.model] = deployment
-                disabledProviders[deployment.model] = nil
+            let (endpoints, deployments) = try Self.parse(yaml: text, environment: environment)
+            for endpoint in endpoints {
+                self.endpoints[endpoint.name] = endpoint
+                disabledProviders[endpoint.name] = nil
             }
+            for deployment in deployments { self.deployments[deployment.model] = deployment }
         }
     }
 
-    public func deployment(for model: String) -> Deployment? {
-        deployments[model]
+    /// Where a requested model name goes.
+    public enum Resolution: Sendable, Equatable {
+        case served(Deployment)
+        /// The model belongs to a built-in provider that is off: set this variable.
+        case providerOff(provider: String, variable: String)
+        case unknown
     }
 
-    public var models: [String] { deployments.keys.sorted() }
+    /// Resolves `name` (see the type's documentation); `prices` is the catalogue in force.
+    public func resolve(_ name: String, prices: PriceTable) -> Resolution {
+        if let deployment = deployments[name] { return .served(deployment) }
+        if let slash = name.firstIndex(of: "/") {
+            let provider = String(name[..<slash])
+            let model = String(name[name.index(after: slash)...])
+            if !model.isEmpty {
+                if let endpoint = endpoints[provider] { return .served(endpoint.deployment(model)) }
+                if let variable = disabledProviders[provider] { return .providerOff(provider: provider, variable: variable) }
+            }
+        }
+        for provider in [prices.price(for: name)?.provider, Self.family(of: name)].compactMap({ $0 }) {
+            if let endpoint = endpoints[provider] { return .served(endpoint.deployment(name)) }
+            if let variable = disabledProviders[provider] { return .providerOff(provider: provider, variable: variable) }
+        }
+        return .unknown
+    }
+
+    /// The deployment for `name`, if any.
+    public func deployment(for name: String, prices: PriceTable) -> Deployment? {
+        if case .served(let deployment) = resolve(name, prices: prices) { return deployment }
+        return nil
+    }
+
+    /// The models to list: those `tollgate.yaml` names, and every model of the catalogue whose
+    /// provider is on and that is not retired at `date`.
+    public func models(prices: PriceTable, at date: Date) -> [String] {
+        var names = Set(deployments.keys)
+        for price in prices.currentPrices(at: date) where endpoints[price.provider] != nil {
+            names.insert(price.model)
+        }
+        return names.filter { !(prices.price(for: $0, at: date)?.isRetired(at: date) ?? false) }.sorted()
+    }
 
     /// Parses the `providers:` list of `tollgate.yaml`:
     ///
@@ -89,7 +159,7 @@ public struct ProviderCatalog: Sendable {
     ///       - name: deepseek-r1            # or renamed
     ///         upstream: deepseek-reasoner
     /// ```
-    static func parse(yaml: String, environment: [String: String]) throws -> [Deployment] {
+    static func parse(yaml: String, environment: [String: String]) throws -> (endpoints: [Endpoint], deployments: [Deployment]) {
         let file: ConfigFile
         do {
             file = try YAMLDecoder().decode(ConfigFile.self, from: yaml)
@@ -97,6 +167,7 @@ public struct ProviderCatalog: Sendable {
             throw ConfigurationError("tollgate.yaml: \(error)")
         }
         var deployments: [Deployment] = []
+        var endpoints: [Endpoint] = []
         for provider in file.providers ?? [] {
             let kindName = provider.kind ?? ProviderKind.openAICompatible.rawValue
             guard let kind = ProviderKind(rawValue: kindName) else {
@@ -112,13 +183,15 @@ public struct ProviderCatalog: Sendable {
                 }
                 apiKey = value
             }
-            for model in provider.models {
-                deployments.append(Deployment(
-                    model: model.name, provider: provider.name, kind: kind, baseURL: provider.base_url,
-                    apiKey: apiKey, upstreamModel: model.upstream))
+            let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey)
+            endpoints.append(endpoint)
+            for model in provider.models ?? [] {
+                var deployment = endpoint.deployment(model.name)
+                if let upstream = model.upstream { deployment.upstreamModel = upstream }
+                deployments.append(deployment)
             }
         }
-        return deployments
+        return (endpoints, deployments)
     }
 }
 
@@ -128,7 +201,8 @@ struct ConfigFile: Decodable {
         var kind: String?
         var base_url: String
         var api_key_env: String?
-        var models: [Model]
+        /// Optional: without it the provider serves any model asked as `name/model`.
+        var models: [Model]?
     }
 
     /// A model entry: a bare name, or `{name, upstream}`.

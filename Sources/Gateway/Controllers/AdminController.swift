@@ -10,7 +10,9 @@ struct AdminController {
     let budgets: BudgetService
     let reporter: SpendReporter
     /// Every model name a downgrade map may use: the configured and the priced ones.
-    let knownModels: Set<String>
+    /// Whether the gateway prices a model and serves it (for downgrade maps: a downgrade is a
+    /// budget decision, so both of its models need a price).
+    let isKnownModel: @Sendable (String) -> Bool
     let maxBodyBytes: Int
     /// Whether alert webhooks may point at loopback, link-local and private addresses.
     var allowPrivateWebhooks = false
@@ -96,9 +98,9 @@ struct AdminController {
                 param: "alert_webhook_url")
         }
         for (from, to) in changes.downgrades ?? [:] {
-            for model in [from, to] where !knownModels.contains(model) {
+            for model in [from, to] where !isKnownModel(model) {
                 throw GatewayError.invalidRequest(
-                    "'downgrade' names the unknown model '\(model)': use models this gateway serves or prices.", param: "downgrade")
+                    "'downgrade' names the model '\(model)', which this gateway does not price or serve: use priced models it serves.", param: "downgrade")
             }
         }
     }

@@ -37,13 +37,14 @@ struct ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
         let requested = chat.model
-        _ = try resolve(requested, for: principal)
+        let deployment = try resolve(requested, for: principal)
         let shape = RequestShape(chat)
-        try checkPriceable(shape, model: requested)
+        try checkPriceable(shape, model: deployment.model)
         let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
-        let hold = try await admit(principal, model: requested, shape: shape, tokens: rateTokens)
+        let hold = try await admit(principal, model: deployment.model, shape: shape, tokens: rateTokens)
         let attempt = try self.attempt(
-            context: context, principal: principal, task: task, requested: requested, hold: hold, shape: shape, streamed: chat.isStreaming)
+            context: context, principal: principal, task: task, requested: requested, resolved: deployment, hold: hold, shape: shape,
+            streamed: chat.isStreaming)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
         let provider = providers.provider(for: attempt.call.deployment.kind)
@@ -172,11 +173,12 @@ struct ProxyController {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
-        _ = try resolve(embeddings.model, for: principal)
+        let deployment = try resolve(embeddings.model, for: principal)
         let shape = RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0)
-        let hold = try await admit(principal, model: embeddings.model, shape: shape, tokens: embeddings.inputTokenBound)
+        let hold = try await admit(principal, model: deployment.model, shape: shape, tokens: embeddings.inputTokenBound)
         let attempt = try self.attempt(
-            context: context, principal: principal, task: task, requested: embeddings.model, hold: hold, shape: shape, streamed: false)
+            context: context, principal: principal, task: task, requested: embeddings.model, resolved: deployment, hold: hold,
+            shape: shape, streamed: false)
         let answer: UpstreamAnswer
         do {
             answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
@@ -200,8 +202,9 @@ struct ProxyController {
 
     @Sendable func models(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let data: [JSONValue] = catalog.models.filter(principal.key.allows(model:)).compactMap { name in
-            guard let deployment = catalog.deployment(for: name) else { return nil }
+        let prices = meter.prices.table
+        let data: [JSONValue] = catalog.models(prices: prices, at: budgets.clock()).filter(principal.key.allows(model:)).compactMap { name in
+            guard let deployment = catalog.deployment(for: name, prices: prices) else { return nil }
             return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(deployment.provider)]
         }
         var headers = HTTPFields()
@@ -216,9 +219,9 @@ struct ProxyController {
     func admit(_ principal: Principal, model: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
         let now = budgets.clock()
-        let prices = meter.prices
+        let prices = meter.prices.table
         // Only downgrade to a model this gateway can serve.
-        let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value) != nil }
+        let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value, prices: prices) != nil }
         return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
             // Thinking output is never cheaper than plain output: the bound assumes it.
@@ -231,7 +234,7 @@ struct ProxyController {
     /// for an option that changes the bill in a way the model's price cannot express
     /// (`unpriced_option`): it would be under-billed otherwise.
     func checkPriceable(_ shape: RequestShape, model: String) throws {
-        guard let price = meter.prices.price(for: model, at: budgets.clock()) else { return }
+        guard let price = meter.prices.table.price(for: model, at: budgets.clock()) else { return }
         if let asked = shape.maxOutput, let cap = price.maxOutputTokens, asked > cap {
             throw GatewayError.invalidRequest(
                 "Invalid '\(shape.outputField)': \(asked) is more than \(model) can produce (at most \(cap) output tokens).",
@@ -252,10 +255,12 @@ struct ProxyController {
 
     /// The attempt at the deployment admission chose, ready to be settled.
     func attempt(
-        context: TollgateRequestContext, principal: Principal, task: String, requested: String, hold: BudgetHold,
-        shape: RequestShape, streamed: Bool
+        context: TollgateRequestContext, principal: Principal, task: String, requested: String, resolved: Deployment,
+        hold: BudgetHold, shape: RequestShape, streamed: Bool
     ) throws -> AttemptSettlement {
-        guard let deployment = catalog.deployment(for: hold.servedModel) else {
+        let prices = meter.prices.table
+        let served = hold.servedModel == resolved.model ? resolved : catalog.deployment(for: hold.servedModel, prices: prices)
+        guard let deployment = served else {
             hold.release()
             throw GatewayError.modelNotFound(hold.servedModel)
         }
@@ -263,20 +268,29 @@ struct ProxyController {
         let call = ProxiedCall(
             requestID: context.requestID, principal: principal, task: task, requestedModel: requested, deployment: deployment,
             streamed: streamed, billing: shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, startedAt: now)
-        let cap = meter.prices.price(for: deployment.model, at: now)?.maxOutputTokens
+        let cap = prices.price(for: deployment.model, at: now)?.maxOutputTokens
         return AttemptSettlement(call: call, hold: hold, meter: meter, bound: shape.bound(outputCap: cap))
     }
 
     // MARK: Helpers
 
-    /// The deployment for `model`, if the key may use it and the gateway serves it.
+    /// The deployment for `model`, if the gateway serves it, its provider has not retired it, and
+    /// the key may use it (named as asked, or as served: `provider/model` by its model).
     func resolve(_ model: String, for principal: Principal) throws -> Deployment {
-        guard principal.key.allows(model: model) else {
+        let prices = meter.prices.table
+        let deployment: Deployment
+        switch catalog.resolve(model, prices: prices) {
+        case .served(let served): deployment = served
+        case .providerOff(let provider, let variable):
+            throw GatewayError.modelNotFound(model, hint: " Its provider (\(provider)) is off: set \(variable) on the gateway.")
+        case .unknown: throw GatewayError.modelNotFound(model)
+        }
+        guard principal.key.allows(model: model) || principal.key.allows(model: deployment.model) else {
             throw GatewayError.modelNotAllowed(model, key: principal.key.name)
         }
-        guard let deployment = catalog.deployment(for: model) else {
-            let hint = catalog.disabledProviders[model].map { " Its provider is off: set \($0) on the gateway." } ?? ""
-            throw GatewayError.modelNotFound(model, hint: hint)
+        let now = budgets.clock()
+        if let price = prices.price(for: deployment.model, at: now), let retired = price.retiredFrom, retired <= now {
+            throw GatewayError.modelRetired(deployment.model, on: PriceEntry.dayString(retired), replacement: price.replacedBy)
         }
         return deployment
     }

@@ -10,12 +10,12 @@ import Synchronization
 /// Settles a proxied call: turns the upstream's usage into priced token buckets and hands one
 /// usage event to the recorder. Never waits on the database.
 final class UsageMeter: Sendable {
-    let prices: PriceTable
+    let prices: PriceBook
     let recorder: UsageRecorder
     private let unpricedSeen = Mutex<Set<String>>([])
     private let logger: Logger
 
-    init(prices: PriceTable, recorder: UsageRecorder, logger: Logger) {
+    init(prices: PriceBook, recorder: UsageRecorder, logger: Logger) {
         self.prices = prices
         self.recorder = recorder
         self.logger = logger
@@ -44,7 +44,7 @@ final class UsageMeter: Sendable {
 
     /// The cost of `usage` on `model` at `date`, or nil (logged once per model) when unpriced.
     func cost(model: String, usage: TokenUsage, mode: BillingMode, at date: Date) -> Money? {
-        if let price = prices.price(for: model, at: date) {
+        if let price = prices.table.price(for: model, at: date) {
             if let tier = mode.serviceTier, !price.canPrice(serviceTier: tier) {
                 logger.warning("the upstream served a service tier the price has no rates for: billed at the standard rates",
                                metadata: [LogKey.model: "\(model)", "service_tier": "\(tier)"])
