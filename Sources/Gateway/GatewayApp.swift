@@ -36,6 +36,9 @@ public enum GatewayApp {
         configuration: GatewayConfiguration, database: PostgresClient.Configuration, adminKey: String,
         services extra: [any Service] = [], logger: Logger
     ) throws -> Built {
+        let builtInPrices = try PriceTable.builtInEntries()
+        let filePrices = try configuration.pricingDirectory.map(PriceTable.fileEntries(in:)) ?? []
+        // Until the stored prices are loaded (before the server starts), the local catalogue.
         let prices = PriceBook(try PriceTable.load(directory: configuration.pricingDirectory))
         let configFile = configuration.configFile ?? Self.defaultConfigFile()
         let catalog = try ProviderCatalog(environment: configuration.environment, configFile: configFile)
@@ -56,6 +59,7 @@ public enum GatewayApp {
         httpConfiguration.redirectConfiguration = .disallow
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
 
+        let priceSync = PriceSync(store: PostgresPriceStore(client: postgres, logger: logger), book: prices, logger: logger)
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
         let alerts = AlertDispatcher(
             store: budgetStore, teams: governance, http: http, logger: logger, retryInterval: configuration.alertRetryInterval,
@@ -105,6 +109,7 @@ public enum GatewayApp {
             maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
+        PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes).add(to: admin)
 
         logger.info("serving models", metadata: [
             "tollgate.providers": "\(catalog.endpoints.keys.sorted().joined(separator: ", "))",
@@ -115,7 +120,8 @@ public enum GatewayApp {
             server: .http1(shutdownGrace: configuration.shutdownGrace),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: extra + [
-                postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache),
+                postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache, prices: priceSync),
+                priceSync,
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
             ],
@@ -123,6 +129,7 @@ public enum GatewayApp {
         )
         app.beforeServerStarts {
             try await migrations.migrate(postgres, logger: logger)
+            try await priceSync.seedAndLoad(builtIn: builtInPrices, files: filePrices)
         }
         return Built(app: app, recorder: recorder, http: http)
     }

@@ -43,16 +43,24 @@ public protocol BudgetStore: Sendable {
 public enum GovernanceChange: Sendable, Hashable {
     case key(UUID)
     case team(UUID)
+    /// A price entry was added or corrected: reload the price table.
+    case prices
 
-    /// The change as a short text, for notifications between replicas: `key:<id>`, `team:<id>`.
+    /// The change as a short text, for notifications between replicas: `key:<id>`, `team:<id>`,
+    /// `prices`.
     public var message: String {
         switch self {
         case .key(let id): "key:\(id.uuidString)"
         case .team(let id): "team:\(id.uuidString)"
+        case .prices: "prices"
         }
     }
 
     public init?(message: String) {
+        if message == "prices" {
+            self = .prices
+            return
+        }
         let parts = message.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let id = UUID(uuidString: String(parts[1])) else { return nil }
         switch parts[0] {

@@ -8,6 +8,11 @@ struct PriceFile: Decodable {
     var models: [PriceEntry]
 
     static func parse(_ data: Data, name: String) throws -> [ModelPrice] {
+        try entries(data, name: name).map { try $0.price() }
+    }
+
+    /// The file's entries, each validated and given the file's provider and source.
+    static func entries(_ data: Data, name: String) throws -> [PriceEntry] {
         let file: PriceFile
         do {
             file = try JSONDecoder().decode(PriceFile.self, from: data)
@@ -15,11 +20,15 @@ struct PriceFile: Decodable {
             throw PricingError.invalidFile(name, "not a price file: \(error)")
         }
         return try file.models.map { entry in
+            var entry = entry
+            entry.provider = entry.provider ?? file.provider
+            entry.source = entry.source ?? file.source
             do {
-                return try entry.price(defaultProvider: file.provider, defaultSource: file.source)
+                _ = try entry.price()
             } catch let error as PricingError {
                 throw PricingError.invalidFile(name, error.description)
             }
+            return entry
         }
     }
 

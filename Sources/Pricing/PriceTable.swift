@@ -30,15 +30,27 @@ public struct PriceTable: Sendable {
 
     /// The default catalogue compiled into the binary (from the repository's `pricing/`).
     public static func builtIn() throws -> [ModelPrice] {
-        var prices: [ModelPrice] = []
+        try builtInEntries().map { try $0.price() }
+    }
+
+    /// The default catalogue's entries, validated, each with its provider and source.
+    public static func builtInEntries() throws -> [PriceEntry] {
+        var entries: [PriceEntry] = []
         for file in BuiltInPriceFiles.files {
-            prices += try PriceFile.parse(Data(file.contents.utf8), name: "built-in " + file.name)
+            entries += try PriceFile.entries(Data(file.contents.utf8), name: "built-in " + file.name)
         }
-        return prices
+        return entries
     }
 
     /// The prices of every `*.json` file in `directory`, validated.
     public static func files(in directory: String) throws -> [ModelPrice] {
+        let prices = try fileEntries(in: directory).map { try $0.price() }
+        try checkUnique(prices)
+        return prices
+    }
+
+    /// The entries of every `*.json` file in `directory`, validated, each with its provider and source.
+    public static func fileEntries(in directory: String) throws -> [PriceEntry] {
         let url = URL(fileURLWithPath: directory, isDirectory: true)
         let names: [String]
         do {
@@ -48,13 +60,27 @@ public struct PriceTable: Sendable {
         }
         let jsonFiles = names.filter { $0.hasSuffix(".json") }.sorted()
         guard !jsonFiles.isEmpty else { throw PricingError.noFiles(directory) }
-        var prices: [ModelPrice] = []
+        var entries: [PriceEntry] = []
         for file in jsonFiles {
             let data = try Data(contentsOf: url.appendingPathComponent(file))
-            prices += try PriceFile.parse(data, name: file)
+            entries += try PriceFile.entries(data, name: file)
         }
-        try checkUnique(prices)
-        return prices
+        return entries
+    }
+
+    /// The table of stored entries; an entry that no longer validates is left out and reported.
+    public init(entries: [PriceEntry], invalid: (PriceEntry, PricingError) -> Void = { _, _ in }) {
+        var prices: [ModelPrice] = []
+        for entry in entries {
+            do {
+                prices.append(try entry.price())
+            } catch let error as PricingError {
+                invalid(entry, error)
+            } catch {
+                invalid(entry, PricingError("\(error)"))
+            }
+        }
+        self.init(prices)
     }
 
     /// The built-in catalogue, then the files of `directory` (if any), which add prices or

@@ -9,7 +9,6 @@ struct AdminController {
     let cache: PrincipalCache
     let budgets: BudgetService
     let reporter: SpendReporter
-    /// Every model name a downgrade map may use: the configured and the priced ones.
     /// Whether the gateway prices a model and serves it (for downgrade maps: a downgrade is a
     /// budget decision, so both of its models need a price).
     let isKnownModel: @Sendable (String) -> Bool

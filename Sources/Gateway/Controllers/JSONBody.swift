@@ -34,6 +34,9 @@ enum JSONBody {
             let field = (path(context).isEmpty ? "" : path(context) + ".") + key.stringValue
             return .invalidRequest("Missing required parameter: '\(field)'.", param: field)
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            if context.codingPath.isEmpty {
+                return .invalidRequest("The request body must be a JSON object.")
+            }
             return .invalidRequest("Invalid type for '\(path(context))': expected \(typeName(type)).", param: path(context))
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {

@@ -218,6 +218,20 @@ enum OpenAPIDocument {
       "items": {
        "type": "object"
       }
+     },
+     "service_tier": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "The tier to be served at (auto, default, flex, priority, \u2026). A tier the model's price entry has no rates for is a 400 unpriced_option."
+     },
+     "enable_thinking": {
+      "type": [
+       "boolean",
+       "null"
+      ],
+      "description": "Qwen's thinking mode, billed at the entry's thinking_output rate."
      }
     }
    },
@@ -246,6 +260,10 @@ enum OpenAPIDocument {
        },
        "cache_write_tokens": {
         "type": "integer"
+       },
+       "cache_write_1h_tokens": {
+        "type": "integer",
+        "description": "The part of cache_write_tokens written to Anthropic's 1-hour cache."
        }
       }
      },
@@ -329,6 +347,13 @@ enum OpenAPIDocument {
      },
      "usage": {
       "$ref": "#/components/schemas/Usage"
+     },
+     "service_tier": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "The service tier the provider served the call at."
      }
     }
    },
@@ -1004,6 +1029,381 @@ enum OpenAPIDocument {
          }
         }
        }
+      }
+     }
+    }
+   },
+   "PriceRates": {
+    "type": "object",
+    "required": [
+     "input",
+     "output"
+    ],
+    "properties": {
+     "input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cached_input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write_1h": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "thinking_output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     }
+    },
+    "description": "Rates of a prompt band or a service tier. Unset rates default to one that never bills less: cached_input and cache_write to input, cache_write_1h to cache_write, thinking_output to output."
+   },
+   "PriceTier": {
+    "type": "object",
+    "required": [
+     "above_input_tokens",
+     "input",
+     "output"
+    ],
+    "properties": {
+     "above_input_tokens": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 1000000000
+     },
+     "input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cached_input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write_1h": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "thinking_output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     }
+    },
+    "description": "A request whose prompt (every input token, cached or not) is above above_input_tokens is billed wholly at these rates."
+   },
+   "PriceEntry": {
+    "type": "object",
+    "required": [
+     "model",
+     "provider",
+     "input",
+     "output",
+     "effective_from"
+    ],
+    "properties": {
+     "model": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200
+     },
+     "provider": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 100,
+      "pattern": "^[A-Za-z0-9._-]+$"
+     },
+     "input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cached_input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write_1h": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "thinking_output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "effective_from": {
+      "type": "string",
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+      "description": "YYYY-MM-DD (UTC)."
+     },
+     "tiers": {
+      "type": [
+       "array",
+       "null"
+      ],
+      "items": {
+       "$ref": "#/components/schemas/PriceTier"
+      }
+     },
+     "service_tiers": {
+      "type": [
+       "object",
+       "null"
+      ],
+      "additionalProperties": {
+       "$ref": "#/components/schemas/PriceRates"
+      },
+      "description": "Rates by the service tier the provider reports (priority, flex, \u2026)."
+     },
+     "max_input_tokens": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "minimum": 1,
+      "maximum": 1000000000
+     },
+     "max_output_tokens": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "minimum": 1,
+      "maximum": 1000000000
+     },
+     "retired_from": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+      "description": "From this day the model is refused with 404 model_retired."
+     },
+     "replaced_by": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "source": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "The page the price was read from."
+     }
+    },
+    "description": "One model's price from a day on, in USD per 1M tokens. Posting an entry with the same model and effective_from as one in force corrects it."
+   },
+   "PriceRecord": {
+    "type": "object",
+    "required": [
+     "model",
+     "provider",
+     "input",
+     "output",
+     "effective_from",
+     "id",
+     "origin",
+     "created_at",
+     "replaced_at",
+     "replaced_by_id",
+     "in_force"
+    ],
+    "properties": {
+     "model": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200
+     },
+     "provider": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 100,
+      "pattern": "^[A-Za-z0-9._-]+$"
+     },
+     "input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cached_input": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "cache_write_1h": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "thinking_output": {
+      "type": "string",
+      "pattern": "^[0-9]+(\\.[0-9]{1,6})?$",
+      "description": "USD per 1M tokens, a decimal string with at most six decimals."
+     },
+     "effective_from": {
+      "type": "string",
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+      "description": "YYYY-MM-DD (UTC)."
+     },
+     "tiers": {
+      "type": [
+       "array",
+       "null"
+      ],
+      "items": {
+       "$ref": "#/components/schemas/PriceTier"
+      }
+     },
+     "service_tiers": {
+      "type": [
+       "object",
+       "null"
+      ],
+      "additionalProperties": {
+       "$ref": "#/components/schemas/PriceRates"
+      },
+      "description": "Rates by the service tier the provider reports (priority, flex, \u2026)."
+     },
+     "max_input_tokens": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "minimum": 1,
+      "maximum": 1000000000
+     },
+     "max_output_tokens": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "minimum": 1,
+      "maximum": 1000000000
+     },
+     "retired_from": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+      "description": "From this day the model is refused with 404 model_retired."
+     },
+     "replaced_by": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "source": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "The page the price was read from."
+     },
+     "id": {
+      "type": "integer"
+     },
+     "origin": {
+      "type": "string",
+      "enum": [
+       "built-in",
+       "file",
+       "admin"
+      ]
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "replaced_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time"
+     },
+     "replaced_by_id": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "in_force": {
+      "type": "boolean"
+     },
+     "replaced": {
+      "type": "object",
+      "description": "On POST, the record this entry replaced."
+     }
+    }
+   },
+   "PriceList": {
+    "type": "object",
+    "required": [
+     "object",
+     "data"
+    ],
+    "properties": {
+     "object": {
+      "type": "string",
+      "const": "list"
+     },
+     "data": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/PriceRecord"
       }
      }
     }
@@ -1825,6 +2225,94 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Error"
      },
      "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/admin/prices": {
+   "get": {
+    "summary": "Price entries in force; with model, that model's whole history.",
+    "operationId": "listPrices",
+    "security": [
+     {
+      "adminKey": []
+     }
+    ],
+    "parameters": [
+     {
+      "name": "model",
+      "in": "query",
+      "required": false,
+      "description": "One model's history, replaced entries included.",
+      "schema": {
+       "type": "string",
+       "minLength": 1,
+       "maxLength": 200
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PriceList"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   },
+   "post": {
+    "summary": "Adds a price entry, or corrects the one in force for the same model and day; every replica uses it within seconds.",
+    "operationId": "addPrice",
+    "security": [
+     {
+      "adminKey": []
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/PriceEntry"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PriceRecord"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
       "$ref": "#/components/responses/Error"
      },
      "429": {

@@ -41,10 +41,12 @@ struct EmbeddedPostgresService: Service {
     }
 }
 
-/// Forgets cached keys as soon as any replica announces a change to them.
+/// Forgets cached keys as soon as any replica announces a change to them, and reloads prices when
+/// one announces a price change.
 struct GovernanceChangeService: Service {
     let listener: PostgresGovernanceListener
     let cache: PrincipalCache
+    let prices: PriceSync
 
     func run() async {
         await cancelWhenGracefulShutdown {
@@ -52,6 +54,7 @@ struct GovernanceChangeService: Service {
                 switch change {
                 case .key(let id): cache.invalidate(keyID: id)
                 case .team(let id): cache.invalidate(teamID: id)
+                case .prices: prices.requestReload()
                 }
             }
         }
