@@ -113,7 +113,7 @@ let package = Package(
             ],
             path: "Tests/TollgateTestSupport"
         ),
-        .testTarget(name: "PricingTests", dependencies: ["Pricing"]),
+        .testTarget(name: "PricingTests", dependencies: ["Pricing"], exclude: ["Fixtures"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
         .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "Gateway", "TollgateTestSupport"]),
