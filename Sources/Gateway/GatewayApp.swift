@@ -73,6 +73,9 @@ public enum GatewayApp {
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
             onWritten: { events, result in await budgets.written(events, result: result) })
 
+        let meter = UsageMeter(
+            prices: prices, recorder: recorder, multipliers: catalog.endpoints.compactMapValues(\.priceMultiplier), logger: logger)
+
         let router = Router(context: TollgateRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { _, _ in
@@ -91,7 +94,7 @@ public enum GatewayApp {
         let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures))
         ProxyController(
             catalog: catalog, providers: ProviderSet(http: UpstreamHTTP(client: http)),
-            meter: UsageMeter(prices: prices, recorder: recorder, logger: logger), budgets: budgets,
+            meter: meter, budgets: budgets,
             maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
         BudgetController(budgets: budgets).add(to: v1)

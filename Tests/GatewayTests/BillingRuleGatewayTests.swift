@@ -3,6 +3,7 @@ import HTTPTypes
 import OpenAIWire
 import Testing
 import TollgateTestSupport
+@testable import Gateway
 
 /// Billing rules end to end: what the upstream reports (service tier, 1-hour cache writes) and
 /// what the request asks for (a long prompt) decide the rates, and an option the price cannot
@@ -83,6 +84,31 @@ import TollgateTestSupport
             #expect(wrongType.status == .badRequest)
             #expect(gateway.mock.total == before)
             #expect(try await gateway.usageRows().isEmpty)
+        }
+    }
+
+    @Test func aNegotiatedMultiplierAppliesExactlyToEveryCost() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "mock-discount/priced-ok", "messages": [Self.user]])
+            #expect(response.status == .ok)
+            // priced-ok at $1 / $2: (3 × 1 + 12 × 2) = 27 per 1M, × 0.85 = 22.95 per 1M
+            #expect(String(buffer: response.body).contains("\"cost\":0.00002295"))
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.provider == "mock-discount" && row.cost == "0.000022950000")
+        }
+    }
+
+    @Test func aMultiplierMustBeAPlainPositiveDecimal() throws {
+        for bad in ["0", "-1", "abc", "1e-3", "0.1234567", "101"] {
+            #expect(throws: ConfigurationError.self) {
+                _ = try ProviderCatalog.parse(yaml: """
+                    providers:
+                      - name: p
+                        base_url: http://127.0.0.1:9/v1
+                        price_multiplier: "\(bad)"
+                    """, environment: [:])
+            }
         }
     }
 }

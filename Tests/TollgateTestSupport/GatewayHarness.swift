@@ -68,6 +68,9 @@ public struct GatewayHarness: Sendable {
                     base_url: \(baseURL)
                     models:
                 \(pricedMockModels.sorted { $0.key < $1.key }.map { "      - {name: \($0.key), upstream: \($0.value)}" }.joined(separator: "\n"))
+                  - name: mock-discount
+                    base_url: \(baseURL)
+                    price_multiplier: "0.85"
                   - name: mock-anthropic
                     kind: anthropic
                     base_url: \(root)

@@ -23,6 +23,8 @@ public struct ProviderCatalog: Sendable {
         public var apiKey: String?
         /// Public model name → the name the provider's API knows, where they differ.
         public var upstreamNames: [String: String] = [:]
+        /// A negotiated discount or markup (`price_multiplier`), applied exactly to every cost.
+        public var priceMultiplier: Decimal?
 
         func deployment(_ model: String) -> Deployment {
             Deployment(model: model, provider: name, kind: kind, baseURL: baseURL, apiKey: apiKey, upstreamModel: upstreamNames[model])
@@ -136,6 +138,11 @@ public struct ProviderCatalog: Sendable {
         return nil
     }
 
+    /// The price multiplier of a provider (1 when it has none).
+    public func priceMultiplier(provider: String) -> Decimal? {
+        endpoints[provider]?.priceMultiplier
+    }
+
     /// The models to list: those `tollgate.yaml` names, and every model of the catalogue whose
     /// provider is on and that is not retired at `date`.
     public func models(prices: PriceTable, at date: Date) -> [String] {
@@ -183,7 +190,14 @@ public struct ProviderCatalog: Sendable {
                 }
                 apiKey = value
             }
-            let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey)
+            var multiplier: Decimal?
+            if let text = provider.price_multiplier {
+                guard let value = Money(text)?.amount, value > 0, value <= 100, text.split(separator: ".").dropFirst().first.map({ $0.count <= 6 }) ?? true else {
+                    throw ConfigurationError("tollgate.yaml: provider \(provider.name): price_multiplier '\(text)' must be a decimal string above 0 and at most 100 with at most six decimals, e.g. \"0.85\"")
+                }
+                multiplier = value
+            }
+            let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey, priceMultiplier: multiplier)
             endpoints.append(endpoint)
             for model in provider.models ?? [] {
                 var deployment = endpoint.deployment(model.name)
@@ -203,6 +217,8 @@ struct ConfigFile: Decodable {
         var api_key_env: String?
         /// Optional: without it the provider serves any model asked as `name/model`.
         var models: [Model]?
+        /// A decimal string (`"0.85"`): the provider's costs are the catalogue's times this.
+        var price_multiplier: String?
     }
 
     /// A model entry: a bare name, or `{name, upstream}`.

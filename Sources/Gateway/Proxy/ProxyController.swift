@@ -41,7 +41,7 @@ struct ProxyController {
         let shape = RequestShape(chat)
         try checkPriceable(shape, model: deployment.model)
         let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
-        let hold = try await admit(principal, model: deployment.model, shape: shape, tokens: rateTokens)
+        let hold = try await admit(principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: rateTokens)
         let attempt = try self.attempt(
             context: context, principal: principal, task: task, requested: requested, resolved: deployment, hold: hold, shape: shape,
             streamed: chat.isStreaming)
@@ -91,7 +91,7 @@ struct ProxyController {
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
                 let tokens = UsageMeter.tokenUsage(usage)
                 let billing = UsageMeter.billing(requested: call.billing, reportedTier: usage.serviceTier, usage: tokens)
-                return meter.cost(model: call.deployment.model, usage: tokens, mode: billing, at: call.startedAt)
+                return meter.cost(model: call.deployment.model, provider: call.deployment.provider, usage: tokens, mode: billing, at: call.startedAt)
             }
             var iterator = events.makeAsyncIterator()
             var failure: ProviderError?
@@ -175,7 +175,7 @@ struct ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
         let deployment = try resolve(embeddings.model, for: principal)
         let shape = RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0)
-        let hold = try await admit(principal, model: deployment.model, shape: shape, tokens: embeddings.inputTokenBound)
+        let hold = try await admit(principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: embeddings.inputTokenBound)
         let attempt = try self.attempt(
             context: context, principal: principal, task: task, requested: embeddings.model, resolved: deployment, hold: hold,
             shape: shape, streamed: false)
@@ -216,17 +216,20 @@ struct ProxyController {
 
     /// Rate limits and budgets: reserves the cost of the request's token bound on the model
     /// admission picks (the requested one, or its downgrade).
-    func admit(_ principal: Principal, model: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
+    func admit(_ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
         let now = budgets.clock()
         let prices = meter.prices.table
+        let catalog = self.catalog
+        let multipliers = meter.multipliers
         // Only downgrade to a model this gateway can serve.
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value, prices: prices) != nil }
         return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
             // Thinking output is never cheaper than plain output: the bound assumes it.
             let mode = BillingMode(serviceTier: shape.billing.serviceTier, thinking: true)
-            return price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: mode)
+            let provider = candidate == model ? provider : catalog.deployment(for: candidate, prices: prices)?.provider ?? price.provider
+            return UsageMeter.applying(multipliers[provider], to: price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: mode))
         }
     }
 

@@ -12,13 +12,22 @@ import Synchronization
 final class UsageMeter: Sendable {
     let prices: PriceBook
     let recorder: UsageRecorder
+    /// Negotiated price multipliers by provider (`price_multiplier` in `tollgate.yaml`).
+    let multipliers: [String: Decimal]
     private let unpricedSeen = Mutex<Set<String>>([])
     private let logger: Logger
 
-    init(prices: PriceBook, recorder: UsageRecorder, logger: Logger) {
+    init(prices: PriceBook, recorder: UsageRecorder, multipliers: [String: Decimal] = [:], logger: Logger) {
         self.prices = prices
         self.recorder = recorder
+        self.multipliers = multipliers
         self.logger = logger
+    }
+
+    /// `cost` under `provider`'s negotiated multiplier, exact to `Money.costScale` places.
+    static func applying(_ multiplier: Decimal?, to cost: Money) -> Money {
+        guard let multiplier, multiplier != 1 else { return cost }
+        return Money(cost.amount * multiplier).rounded()
     }
 
     /// The token buckets of an OpenAI usage object: cached and cache-write tokens are taken out of
@@ -42,14 +51,15 @@ final class UsageMeter: Sendable {
         BillingMode(serviceTier: reportedTier ?? requested.serviceTier, thinking: requested.thinking || usage.reasoning > 0)
     }
 
-    /// The cost of `usage` on `model` at `date`, or nil (logged once per model) when unpriced.
-    func cost(model: String, usage: TokenUsage, mode: BillingMode, at date: Date) -> Money? {
+    /// The cost of `usage` on `model` served by `provider` at `date`, or nil (logged once per
+    /// model) when unpriced.
+    func cost(model: String, provider: String, usage: TokenUsage, mode: BillingMode, at date: Date) -> Money? {
         if let price = prices.table.price(for: model, at: date) {
             if let tier = mode.serviceTier, !price.canPrice(serviceTier: tier) {
                 logger.warning("the upstream served a service tier the price has no rates for: billed at the standard rates",
                                metadata: [LogKey.model: "\(model)", "service_tier": "\(tier)"])
             }
-            return price.cost(for: usage, mode: mode)
+            return Self.applying(multipliers[provider], to: price.cost(for: usage, mode: mode))
         }
         let first = unpricedSeen.withLock { $0.insert(model).inserted }
         if first {
