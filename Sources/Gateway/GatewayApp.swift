@@ -113,6 +113,9 @@ public enum GatewayApp {
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
         PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes).add(to: admin)
+        RepriceController(
+            repricer: PostgresRepricer(client: postgres, logger: logger), meter: meter, budgets: budgets, maxBodyBytes: configuration.maxBodyBytes
+        ).add(to: admin)
 
         logger.info("serving models", metadata: [
             "tollgate.providers": "\(catalog.endpoints.keys.sorted().joined(separator: ", "))",
@@ -123,7 +126,8 @@ public enum GatewayApp {
             server: .http1(shutdownGrace: configuration.shutdownGrace),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
             services: extra + [
-                postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache, prices: priceSync),
+                postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache, prices: priceSync,
+                    budgets: budgets),
                 priceSync,
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),

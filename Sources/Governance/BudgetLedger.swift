@@ -139,6 +139,19 @@ public final class BudgetLedger: Sendable {
         load(persisted)
     }
 
+    /// Sets counters to the shared store's figures, lower ones included: after stored spend was
+    /// adjusted (a reprice), when raising alone would keep charging a corrected overcharge.
+    public func reset(_ persisted: [BudgetKey: Money]) {
+        counters.withLock { counters in
+            for (key, value) in persisted {
+                var counter = counters[key] ?? BudgetCounter()
+                counter.persisted = value
+                counter.loaded = true
+                counters[key] = counter
+            }
+        }
+    }
+
     /// The counter for `key`, zero when never loaded.
     public func counter(_ key: BudgetKey) -> BudgetCounter {
         counters.withLock { $0[key] ?? BudgetCounter() }

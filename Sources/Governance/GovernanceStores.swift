@@ -45,20 +45,27 @@ public enum GovernanceChange: Sendable, Hashable {
     case team(UUID)
     /// A price entry was added or corrected: reload the price table.
     case prices
+    /// Stored spend was adjusted (a reprice): re-read the budget counters held.
+    case spend
 
     /// The change as a short text, for notifications between replicas: `key:<id>`, `team:<id>`,
-    /// `prices`.
+    /// `prices`, `spend`.
     public var message: String {
         switch self {
         case .key(let id): "key:\(id.uuidString)"
         case .team(let id): "team:\(id.uuidString)"
         case .prices: "prices"
+        case .spend: "spend"
         }
     }
 
     public init?(message: String) {
         if message == "prices" {
             self = .prices
+            return
+        }
+        if message == "spend" {
+            self = .spend
             return
         }
         let parts = message.split(separator: ":", maxSplits: 1)

@@ -197,6 +197,14 @@ final class BudgetService: Sendable {
         checkAlerts(Array(amounts.keys))
     }
 
+    /// Sets every active counter to the shared store's figure, after stored spend was adjusted.
+    func spendAdjusted() async throws {
+        let keys = ledger.activeKeys(at: clock())
+        guard !keys.isEmpty else { return }
+        ledger.reset(try await store.spend(keys))
+        checkAlerts(keys)
+    }
+
     /// Raises every active counter to the shared store's figure: other replicas' spend.
     func refresh() async throws {
         let keys = ledger.activeKeys(at: clock())

@@ -1407,6 +1407,157 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "RepriceRequest": {
+    "type": "object",
+    "required": [
+     "model",
+     "from",
+     "to"
+    ],
+    "properties": {
+     "model": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 200,
+      "description": "The served model whose events are repriced."
+     },
+     "from": {
+      "type": "string",
+      "description": "YYYY-MM-DD (UTC midnight) or RFC 3339."
+     },
+     "to": {
+      "type": "string",
+      "description": "Exclusive. YYYY-MM-DD (UTC midnight) or RFC 3339."
+     },
+     "dry_run": {
+      "type": [
+       "boolean",
+       "null"
+      ],
+      "description": "Only answer what would change."
+     }
+    }
+   },
+   "RepriceResult": {
+    "type": "object",
+    "required": [
+     "model",
+     "from",
+     "to",
+     "dry_run",
+     "events",
+     "old_cost_usd",
+     "new_cost_usd",
+     "delta_usd",
+     "adjustment_id"
+    ],
+    "properties": {
+     "model": {
+      "type": "string"
+     },
+     "from": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "to": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "dry_run": {
+      "type": "boolean"
+     },
+     "events": {
+      "type": "integer"
+     },
+     "old_cost_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     },
+     "new_cost_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     },
+     "delta_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     },
+     "adjustment_id": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "description": "The adjustment recorded; null on a dry run."
+     }
+    }
+   },
+   "Adjustment": {
+    "type": "object",
+    "required": [
+     "id",
+     "created_at",
+     "model",
+     "from",
+     "to",
+     "events",
+     "old_cost_usd",
+     "new_cost_usd",
+     "delta_usd"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "model": {
+      "type": "string"
+     },
+     "from": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "to": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "events": {
+      "type": "integer"
+     },
+     "old_cost_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     },
+     "new_cost_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     },
+     "delta_usd": {
+      "type": "number",
+      "description": "USD, exact to 12 decimals."
+     }
+    }
+   },
+   "AdjustmentList": {
+    "type": "object",
+    "required": [
+     "object",
+     "data"
+    ],
+    "properties": {
+     "object": {
+      "type": "string",
+      "const": "list"
+     },
+     "data": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Adjustment"
+      }
+     }
+    }
    }
   }
  },
@@ -2313,6 +2464,80 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Error"
      },
      "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/admin/reprice": {
+   "post": {
+    "summary": "Recomputes the cost of one model's stored usage in a range under the prices in force at each event's time; applies it (events, rollups, budget spend, adjustment record) unless dry_run.",
+    "operationId": "reprice",
+    "security": [
+     {
+      "adminKey": []
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RepriceRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RepriceResult"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/admin/adjustments": {
+   "get": {
+    "summary": "Every applied reprice, newest first.",
+    "operationId": "listAdjustments",
+    "security": [
+     {
+      "adminKey": []
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AdjustmentList"
+        }
+       }
+      }
+     },
+     "401": {
       "$ref": "#/components/responses/Error"
      },
      "429": {

@@ -41,12 +41,13 @@ struct EmbeddedPostgresService: Service {
     }
 }
 
-/// Forgets cached keys as soon as any replica announces a change to them, and reloads prices when
-/// one announces a price change.
+/// Forgets cached keys as soon as any replica announces a change to them, reloads prices when one
+/// announces a price change, and re-reads budget counters after a reprice.
 struct GovernanceChangeService: Service {
     let listener: PostgresGovernanceListener
     let cache: PrincipalCache
     let prices: PriceSync
+    let budgets: BudgetService
 
     func run() async {
         await cancelWhenGracefulShutdown {
@@ -55,6 +56,7 @@ struct GovernanceChangeService: Service {
                 case .key(let id): cache.invalidate(keyID: id)
                 case .team(let id): cache.invalidate(teamID: id)
                 case .prices: prices.requestReload()
+                case .spend: Task { try? await budgets.spendAdjusted() }
                 }
             }
         }
