@@ -86,13 +86,8 @@ public final class BudgetLedger: Sendable {
         scopes: [BudgetScope], model: String, downgrades: [String: String], estimate: (String) -> Money?
     ) -> (BudgetDecision, BudgetReservation?) {
         counters.withLock { counters in
-            let snapshots = scopes.map { scope in
-                let counter = counters[scope.key] ?? BudgetCounter()
-                return BudgetSnapshot(
-                    kind: scope.key.kind, id: scope.key.id, name: scope.name, hardLimit: scope.hardLimit, softLimit: scope.softLimit,
-                    spent: counter.spent, reserved: counter.reserved, period: scope.period)
-            }
-            let decision = BudgetGuard.decide(scopes: snapshots, model: model, downgrades: downgrades, estimate: estimate)
+            let decision = BudgetGuard.decide(
+                scopes: Self.snapshots(scopes, counters), model: model, downgrades: downgrades, estimate: estimate)
             let served: String
             switch decision {
             case .reject: return (decision, nil)
@@ -106,6 +101,24 @@ public final class BudgetLedger: Sendable {
                 counters[scope.key, default: BudgetCounter()].reserved += amount
             }
             return (decision, BudgetReservation(keys: scopes.map(\.key), amount: amount))
+        }
+    }
+
+    /// The decision `admit` would take now, without reserving anything (a cost preview).
+    public func decide(
+        scopes: [BudgetScope], model: String, downgrades: [String: String], estimate: (String) -> Money?
+    ) -> BudgetDecision {
+        counters.withLock { counters in
+            BudgetGuard.decide(scopes: Self.snapshots(scopes, counters), model: model, downgrades: downgrades, estimate: estimate)
+        }
+    }
+
+    private static func snapshots(_ scopes: [BudgetScope], _ counters: [BudgetKey: BudgetCounter]) -> [BudgetSnapshot] {
+        scopes.map { scope in
+            let counter = counters[scope.key] ?? BudgetCounter()
+            return BudgetSnapshot(
+                kind: scope.key.kind, id: scope.key.id, name: scope.name, hardLimit: scope.hardLimit, softLimit: scope.softLimit,
+                spent: counter.spent, reserved: counter.reserved, period: scope.period)
         }
     }
 

@@ -151,6 +151,23 @@ final class BudgetService: Sendable {
             servedModel: served, downgradedFrom: served == model ? nil : model, tokens: tokens)
     }
 
+    /// The decision admission would take now for `model`, without reserving anything or counting
+    /// against rate limits (`POST /v1/cost/estimate`). Spend this replica has not read yet is read
+    /// first, as for a real call.
+    func preview(
+        _ principal: Principal, model: String, downgrades: [String: String], estimate: (String) -> Money?
+    ) async throws -> BudgetDecision {
+        let scopes = scopes(for: principal, at: clock())
+        do {
+            try await load(scopes, teamID: principal.team.id)
+        } catch {
+            if enforcement == .failClosed, scopes.contains(where: { $0.hardLimit != nil }) {
+                throw GatewayError.unavailable("Budgets cannot be checked right now; try again shortly.")
+            }
+        }
+        return ledger.decide(scopes: scopes, model: model, downgrades: downgrades, estimate: estimate)
+    }
+
     /// The tightest remaining budget over the scopes with a hard limit, nil when none has one.
     func remaining(_ scopes: [BudgetScope]) -> Money? {
         scopes.compactMap { scope -> Money? in

@@ -1558,6 +1558,61 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "CostEstimate": {
+    "type": "object",
+    "required": [
+     "object",
+     "model",
+     "served_model",
+     "estimate_usd",
+     "input_tokens_bound",
+     "output_tokens_bound",
+     "decision",
+     "reason"
+    ],
+    "properties": {
+     "object": {
+      "type": "string",
+      "const": "cost.estimate"
+     },
+     "model": {
+      "type": "string",
+      "description": "The model asked for."
+     },
+     "served_model": {
+      "type": "string",
+      "description": "The model admission would serve (a downgrade's target)."
+     },
+     "estimate_usd": {
+      "type": [
+       "number",
+       "null"
+      ],
+      "description": "The upper cost estimate admission reserves for the call; null for an unpriced model."
+     },
+     "input_tokens_bound": {
+      "type": "integer"
+     },
+     "output_tokens_bound": {
+      "type": "integer"
+     },
+     "decision": {
+      "type": "string",
+      "enum": [
+       "allow",
+       "downgrade",
+       "reject"
+      ]
+     },
+     "reason": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "Why it would be downgraded or rejected (the message the call would get)."
+     }
+    }
    }
   }
  },
@@ -2538,6 +2593,57 @@ enum OpenAPIDocument {
       }
      },
      "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    }
+   }
+  },
+  "/v1/cost/estimate": {
+   "post": {
+    "summary": "What a chat completion would cost and how admission would decide, from the same code as the call, without calling an upstream or reserving anything.",
+    "operationId": "estimateCost",
+    "security": [
+     {
+      "teamKey": []
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ChatCompletionRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CostEstimate"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "404": {
+      "$ref": "#/components/responses/Error"
+     },
+     "413": {
       "$ref": "#/components/responses/Error"
      },
      "429": {

@@ -22,6 +22,7 @@ struct ProxyController {
         group.post("chat/completions", use: chat)
         group.post("embeddings", use: embeddings)
         group.get("models", use: models)
+        group.post("cost/estimate", use: estimate)
     }
 
     // MARK: Chat
@@ -218,19 +219,72 @@ struct ProxyController {
     /// admission picks (the requested one, or its downgrade).
     func admit(_ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
+        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape)
+        return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades, estimate: estimate)
+    }
+
+    /// What admission decides with, for a call and for its preview alike: the team's downgrade
+    /// map (models this gateway serves), and the upper cost estimate of the request on a model
+    /// (nil when unpriced), its provider's multiplier applied.
+    func admission(
+        _ principal: Principal, model: String, provider: String, shape: RequestShape
+    ) -> (downgrades: [String: String], estimate: @Sendable (String) -> Money?) {
         let now = budgets.clock()
         let prices = meter.prices.table
         let catalog = self.catalog
         let multipliers = meter.multipliers
-        // Only downgrade to a model this gateway can serve.
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value, prices: prices) != nil }
-        return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades) { candidate in
+        return (downgrades, { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
             // Thinking output is never cheaper than plain output: the bound assumes it.
             let mode = BillingMode(serviceTier: shape.billing.serviceTier, thinking: true)
             let provider = candidate == model ? provider : catalog.deployment(for: candidate, prices: prices)?.provider ?? price.provider
             return UsageMeter.applying(multipliers[provider], to: price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: mode))
+        })
+    }
+
+    // MARK: Cost preview
+
+    /// `POST /v1/cost/estimate`: what a chat completion would be admitted as, from the same
+    /// admission code, without calling an upstream, reserving, or counting against rate limits.
+    @Sendable func estimate(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let chat: ChatCompletionRequest
+        do {
+            chat = try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
+        } catch let error as WireError {
+            throw GatewayError.invalidRequest(error.message, param: error.param)
         }
+        let deployment = try resolve(chat.model, for: principal)
+        let shape = RequestShape(chat)
+        try checkPriceable(shape, model: deployment.model)
+        let (downgrades, estimate) = admission(principal, model: deployment.model, provider: deployment.provider, shape: shape)
+        let decision = try await budgets.preview(principal, model: deployment.model, downgrades: downgrades, estimate: estimate)
+        var served = deployment.model
+        let verdict: String
+        var reason: JSONValue = .null
+        switch decision {
+        case .allow:
+            verdict = "allow"
+        case .downgrade(let cheaper, let scope):
+            served = cheaper
+            verdict = "downgrade"
+            reason = .string("\(scope.kind.rawValue) '\(scope.name)' is past its soft limit of $\(scope.softLimit ?? .zero): \(deployment.model) is served as \(cheaper).")
+        case .reject(let rejection):
+            verdict = "reject"
+            reason = .string(GatewayError.budgetExceeded(rejection, now: budgets.clock()).envelope.error.message)
+        }
+        let prices = meter.prices.table
+        let bound = shape.bound(outputCap: prices.price(for: served, at: budgets.clock())?.maxOutputTokens)
+        let body: JSONValue = [
+            "object": "cost.estimate", "model": .string(chat.model), "served_model": .string(served),
+            "estimate_usd": estimate(served).map { .decimal($0.amount) } ?? .null,
+            "input_tokens_bound": .integer(Int64(bound.input)), "output_tokens_bound": .integer(Int64(bound.output)),
+            "decision": .string(verdict), "reason": reason,
+        ]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireCoding.encode(body)))
     }
 
     /// A 400 naming the field when the request asks for more output than the model can write, or
