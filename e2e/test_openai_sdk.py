@@ -101,7 +101,7 @@ def test_bad_request_raises_bad_request_error(caller):
 def test_unknown_model_raises_not_found(caller):
     _, client = caller
     with pytest.raises(openai.NotFoundError) as raised:
-        client.chat.completions.create(model="gpt-nonexistent", messages=MESSAGES)
+        client.chat.completions.create(model="no-such-model", messages=MESSAGES)
     assert raised.value.code == "model_not_found"
 
 
