@@ -56,6 +56,7 @@ class Gateway:
         self.mock_url = mock_url
         # Where the gateway's binary runs from: a directory holding nothing else.
         self.install_dir = install_dir
+        self.admin_key = ADMIN_KEY
 
     def admin(self, method: str, path: str, body=None):
         """Calls the admin API; numbers in the answer are parsed as exact decimals."""

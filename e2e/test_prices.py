@@ -2,6 +2,8 @@
 table is served as provider/model and metered with cost null; a price posted through the admin API
 prices the next call; /v1/cost/estimate agrees with the reservation the real call makes."""
 import json
+import os
+import subprocess
 import threading
 import time
 import urllib.request
@@ -79,3 +81,29 @@ def test_the_estimate_is_the_reservation_the_call_makes(gateway):
         time.sleep(0.02)
     worker.join(timeout=30)
     assert seen == [preview["estimate_usd"]]
+
+
+def test_the_cli_adds_shows_and_reprices(gateway):
+    env = dict(os.environ, TOLLGATE_URL=gateway.url, TOLLGATE_ADMIN_KEY=gateway.admin_key)
+
+    def tollgate(*args):
+        # The installed copy, run from its empty directory.
+        done = subprocess.run([str(gateway.install_dir / "tollgate"), *args], env=env, cwd=gateway.install_dir,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr + done.stdout
+        return json.loads(done.stdout, parse_float=Decimal)
+
+    added = tollgate("pricing", "add", "--model", "gpt-e2e-cli", "--provider", "openai", "--input", "1.00",
+                     "--output", "3.00", "--effective-from", "2020-01-01")
+    assert added["origin"] == "admin" and added["in_force"] is True
+    _, key = gateway.new_key()
+    client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
+    client.chat.completions.create(model="gpt-e2e-cli", messages=MESSAGES)
+    tollgate("pricing", "add", "--model", "gpt-e2e-cli", "--provider", "openai", "--input", "2.00",
+             "--output", "6.00", "--effective-from", "2020-01-01")
+    history = tollgate("pricing", "show", "gpt-e2e-cli")["data"]
+    assert [entry["input"] for entry in history] == ["1.00", "2.00"]
+    dry = tollgate("reprice", "--model", "gpt-e2e-cli", "--from", "2020-01-01", "--to", "2100-01-01", "--dry-run")
+    assert dry["events"] == 1 and dry["new_cost_usd"] == 2 * dry["old_cost_usd"] and dry["adjustment_id"] is None
+    applied = tollgate("reprice", "--model", "gpt-e2e-cli", "--from", "2020-01-01", "--to", "2100-01-01")
+    assert applied["delta_usd"] == dry["delta_usd"] and applied["adjustment_id"] is not None

@@ -21,7 +21,7 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "An OpenAI-compatible LLM gateway that meters, prices and budgets every request.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, TeamsCommand.self, KeysCommand.self,
-            ReportCommand.self, PricingCommand.self, MockUpstreamCommand.self,
+            ReportCommand.self, PricingCommand.self, RepriceCommand.self, MockUpstreamCommand.self,
         ]
     )
 }
