@@ -111,7 +111,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            path: "Tests/TollgateTestSupport"
+            path: "Tests/TollgateTestSupport",
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "PricingTests", dependencies: ["Pricing"], exclude: ["Fixtures"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),

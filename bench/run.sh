@@ -55,7 +55,7 @@ wait_for() {  # url log
 start_gateway() {  # port data-dir log [serve options…]; upstream settings come from the environment
     local port=$1 data=$2 log=$3; shift 3
     (cd "$WORK" && LOG_LEVEL=warning TOLLGATE_ADMIN_KEY=$ADMIN_KEY exec "$BIN" serve --port "$port" --data-dir "$data" \
-        --pricing-dir "$ROOT/pricing" --migrations-dir "$ROOT/migrations" "$@") >"$log" 2>&1 &
+        --pricing-dir "$ROOT/Tests/TollgateTestSupport/Fixtures/pricing" "$@") >"$log" 2>&1 &
     PIDS+=($!)
     wait_for "http://127.0.0.1:$port/health" "$log"
 }

@@ -89,7 +89,7 @@ class Gateway:
         self.data = workdir / "data"
         self.log = workdir / "gateway.log"
         pricing = workdir / "pricing"
-        shutil.copytree(ROOT / "pricing", pricing)
+        shutil.copytree(ROOT / "Tests" / "TollgateTestSupport" / "Fixtures" / "pricing", pricing)  # the tests' frozen prices
         (pricing / "priced-mocks.json").write_text(json.dumps({
             "provider": "mock-priced", "currency": "USD", "unit": "per 1M tokens", "source": "fault suite",
             "models": [{"model": m, "input": "1.00", "output": "2.00", "effective_from": "2024-01-01",

@@ -14,14 +14,18 @@ public enum TestPostgres {
     public static var migrationsDirectory: String { repositoryRoot + "/migrations" }
     public static var pricingDirectory: String { repositoryRoot + "/pricing" }
 
-    /// The repository's prices plus `mock-priced.json`, which prices the `priced-…` mock models
+    /// The prices tests compute expected costs with: a frozen copy of the catalogue, so a
+    /// provider's price change or retirement updates `pricing/` without rewriting the tests.
+    public static var fixturePricingDirectory: String { repositoryRoot + "/Tests/TollgateTestSupport/Fixtures/pricing" }
+
+    /// The fixture prices plus `mock-priced.json`, which prices the `priced-…` mock models
     /// (see `GatewayHarness.pricedMockModels`) at $1 input and $2 output per 1M tokens, with an
     /// output cap of 1,000 tokens.
     public static let pricingWithMocksDirectory: String = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-pricing-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: pricingDirectory)) ?? [] where file.hasSuffix(".json") {
-            try? FileManager.default.copyItem(atPath: pricingDirectory + "/" + file, toPath: directory + "/" + file)
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: fixturePricingDirectory)) ?? [] where file.hasSuffix(".json") {
+            try? FileManager.default.copyItem(atPath: fixturePricingDirectory + "/" + file, toPath: directory + "/" + file)
         }
         let entries = GatewayHarness.pricedMockModels.keys.sorted().filter { !["priced-tiers", "priced-retired"].contains($0) }.map { model in
             #"{"model": "\#(model)", "input": "1.00", "output": "2.00", "effective_from": "2024-01-01", "max_output_tokens": 1000}"#
