@@ -13,7 +13,7 @@ MILLION = Decimal(1_000_000)
 def prices() -> dict:
     table = {}
     for file in (ROOT / "pricing").glob("*.json"):
-        for entry in json.loads(file.read_text())["models"]:
+        for entry in sorted(json.loads(file.read_text())["models"], key=lambda e: e["effective_from"]):
             table[entry["model"]] = {k: Decimal(v) for k, v in entry.items() if k in ("input", "cached_input", "output")}
     return table
 

@@ -8,9 +8,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MILLION = Decimal(1_000_000)
-PRICES = {}
+PRICES = {}  # the entry in force now of each model in the catalogue the binary carries
 for file in (ROOT / "pricing").glob("*.json"):
-    for entry in json.loads(file.read_text())["models"]:
+    for entry in sorted(json.loads(file.read_text())["models"], key=lambda e: e["effective_from"]):
         PRICES[entry["model"]] = {k: Decimal(v) for k, v in entry.items() if k in ("input", "cached_input", "cache_write", "output")}
 
 SYSTEM = {"role": "system", "content": "be brief please"}
@@ -31,7 +31,7 @@ def caller(gateway):
     return team, openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4", "gemini-2.5-flash", "qwen-plus"])
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "gemini-2.5-flash", "qwen-plus"])
 def test_chat_and_stream_with_tool_calls(caller, model):
     _, client = caller
     reply = client.chat.completions.create(model=model, messages=[SYSTEM, USER], tools=TOOLS)
@@ -53,8 +53,8 @@ def test_chat_and_stream_with_tool_calls(caller, model):
 
 def test_spend_report_buckets_and_cost_per_provider(gateway, caller):
     team, client = caller
-    client.chat.completions.create(model="claude-sonnet-4", messages=[SYSTEM, USER])
-    client.chat.completions.create(model="claude-sonnet-4", messages=[SYSTEM, {"role": "user", "content": [
+    client.chat.completions.create(model="claude-sonnet-4-6", messages=[SYSTEM, USER])
+    client.chat.completions.create(model="claude-sonnet-4-6", messages=[SYSTEM, {"role": "user", "content": [
         {"type": "text", "text": "long shared context", "cache_control": {"type": "ephemeral"}},
         {"type": "text", "text": "question"}]}])
     list(client.chat.completions.create(model="gemini-2.5-pro", messages=[SYSTEM, USER], stream=True))
@@ -67,8 +67,8 @@ def test_spend_report_buckets_and_cost_per_provider(gateway, caller):
     # Claude: the system prompt is read from the cache (3), the marked part written to it (3).
     claude = rows["anthropic"]
     assert (claude["requests"], claude["cached_input_tokens"], claude["cache_write_tokens"], claude["output_tokens"]) == (2, 6, 3, 24)
-    assert claude["cost_usd"] == cost("claude-sonnet-4", uncached=3, cached=3, output=12) + cost(
-        "claude-sonnet-4", uncached=2, cached=3, written=3, output=12)
+    assert claude["cost_usd"] == cost("claude-sonnet-4-6", uncached=3, cached=3, output=12) + cost(
+        "claude-sonnet-4-6", uncached=2, cached=3, written=3, output=12)
 
     # Gemini 2.5 Pro thinks: 12 visible and 6 thinking tokens are output; cached tokens are part of the prompt.
     gemini = rows["gemini"]

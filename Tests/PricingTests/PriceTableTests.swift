@@ -91,3 +91,39 @@ import Testing
         #expect(table.price(for: "gpt-4o-mini") == (try PriceTable.load(directory: nil)).price(for: "gpt-4o-mini"))
     }
 }
+
+/// The shipped catalogue's own rules: every entry says where its price was read, every retired
+/// model names a replacement that is still served, and the current models are priced.
+@Suite struct CatalogueCurrencyTests {
+    @Test func everyEntryNamesTheProvidersPageItWasReadFrom() throws {
+        for entry in try PriceTable.builtInEntries() {
+            #expect(entry.source?.hasPrefix("https://") == true, "\(entry.model) has no source URL")
+        }
+    }
+
+    @Test func retiredModelsNameAReplacementThatIsServed() throws {
+        let table = PriceTable(try PriceTable.builtIn())
+        for price in table.currentPrices() {
+            guard let retired = price.retiredFrom else { continue }
+            let replacement = try #require(price.replacedBy.flatMap { table.price(for: $0, at: retired) }, "\(price.model) names no priced replacement")
+            #expect(!replacement.isRetired(at: PriceEntry.parseDay("2026-12-03")!), "\(price.model)'s replacement \(replacement.model) is retired too")
+        }
+    }
+
+    @Test func currentClaudeModelsArePricedWithEveryCacheClass() throws {
+        let table = PriceTable(try PriceTable.builtIn())
+        let today = PriceEntry.parseDay("2026-12-03")!
+        for model in ["claude-fable-5-1", "claude-opus-5-5", "claude-opus-5", "claude-sonnet-5-5", "claude-sonnet-5", "claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-4-6"] {
+            let price = try #require(table.price(for: model, at: today), "\(model) has no price")
+            #expect(!price.isRetired(at: today))
+            #expect(price.rates.publishesCacheWrite1h, "\(model) has no 1-hour write rate")
+            #expect(price.cachedInput < price.input)
+        }
+        for model in ["claude-sonnet-4", "claude-opus-4", "claude-opus-4-1"] {
+            #expect(table.price(for: model, at: today)?.isRetired(at: today) == true, "\(model) should be retired")
+        }
+        // Haiku 5.5 bills a prompt over 100K tokens wholly at its upper band: 100,001 × 0.50 + 10 × 2.50.
+        let haiku = try #require(table.price(for: "claude-haiku-5-5", at: today))
+        #expect(haiku.cost(for: TokenUsage(uncachedInput: 100_001, output: 10)).decimalString == "0.0500255")
+    }
+}
