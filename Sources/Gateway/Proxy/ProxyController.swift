@@ -29,12 +29,7 @@ struct ProxyController {
 
     @Sendable func chat(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var chat: ChatCompletionRequest
-        do {
-            chat = try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
-        } catch let error as WireError {
-            throw GatewayError.invalidRequest(error.message, param: error.param)
-        }
+        var chat = try await chatRequest(request)
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
         let requested = chat.model
@@ -249,12 +244,7 @@ struct ProxyController {
     /// admission code, without calling an upstream, reserving, or counting against rate limits.
     @Sendable func estimate(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let chat: ChatCompletionRequest
-        do {
-            chat = try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
-        } catch let error as WireError {
-            throw GatewayError.invalidRequest(error.message, param: error.param)
-        }
+        let chat = try await chatRequest(request)
         let deployment = try resolve(chat.model, for: principal)
         let shape = RequestShape(chat)
         try checkPriceable(shape, model: deployment.model)
@@ -330,6 +320,16 @@ struct ProxyController {
     }
 
     // MARK: Helpers
+
+    /// The request's body as a chat completions request, bounded and validated (a 400 naming the
+    /// field otherwise).
+    func chatRequest(_ request: Request) async throws -> ChatCompletionRequest {
+        do {
+            return try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
+        } catch let error as WireError {
+            throw GatewayError.invalidRequest(error.message, param: error.param)
+        }
+    }
 
     /// The deployment for `model`, if the gateway serves it, its provider has not retired it, and
     /// the key may use it (named as asked, or as served: `provider/model` by its model).
