@@ -1,4 +1,8 @@
 """Budgets as an app sees them through the official openai package."""
+import json
+import urllib.request
+from decimal import Decimal
+
 import openai
 import pytest
 
@@ -17,16 +21,27 @@ def counting_client(gateway, key):
     return openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", http_client=http), sent
 
 
+def reservation(gateway, body):
+    """What admission reserves for `body`, exactly: the cost preview's estimate (an unbudgeted key)."""
+    _, key = gateway.new_key()
+    request = urllib.request.Request(gateway.url + "/v1/cost/estimate", data=json.dumps(body).encode(), method="POST",
+                                     headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read(), parse_float=Decimal)["estimate_usd"]
+
+
 def test_budget_rejection_raises_at_once_without_retries(gateway):
-    # Room for one request of gpt-4o-mini with max_tokens 10 (reserved at its upper estimate), not two.
-    team, key = gateway.new_key(monthly_budget_usd="0.000015")
+    # Room for exactly one request of gpt-6-luna with max_tokens 10 (reserved at its upper
+    # estimate), not two: after the first, its cost is spent and the same reservation no longer fits.
+    estimate = reservation(gateway, {"model": "gpt-6-luna", "messages": MESSAGES, "max_tokens": 10})
+    team, key = gateway.new_key(monthly_budget_usd=format(estimate, "f"))
     client, sent = counting_client(gateway, key)
-    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=10)
+    client.chat.completions.create(model="gpt-6-luna", messages=MESSAGES, max_tokens=10)
     upstream_before = gateway.mock_stats()["total"]
     sent.clear()
 
     with pytest.raises(openai.RateLimitError) as raised:
-        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=10)
+        client.chat.completions.create(model="gpt-6-luna", messages=MESSAGES, max_tokens=10)
 
     assert raised.value.code == "insufficient_quota"
     assert raised.value.type == "insufficient_quota"
@@ -39,20 +54,20 @@ def test_budget_rejection_raises_at_once_without_retries(gateway):
 
 def test_downgraded_call_reports_the_cheaper_model(gateway):
     team = gateway.admin("POST", "/admin/teams", {
-        "name": "e2e-downgrade", "monthly_budget_usd": 5, "soft_budget_usd": 0, "downgrade": {"gpt-4o": "gpt-4o-mini"}})
+        "name": "e2e-downgrade", "monthly_budget_usd": 5, "soft_budget_usd": 0, "downgrade": {"gpt-6-sol": "gpt-6-luna"}})
     key = gateway.admin("POST", "/admin/keys", {"team_id": team["id"], "name": "sdk"})["key"]
     client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
-    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
-    assert raw.parse().model == "gpt-4o-mini"
-    assert raw.headers["x-tollgate-downgraded-from"] == "gpt-4o"
+    raw = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES)
+    assert raw.parse().model == "gpt-6-luna"
+    assert raw.headers["x-tollgate-downgraded-from"] == "gpt-6-sol"
     report = gateway.admin("GET", f"/admin/spend?team_id={team['id']}&group_by=model")
-    assert [row["model"] for row in report["rows"]] == ["gpt-4o-mini"]
+    assert [row["model"] for row in report["rows"]] == ["gpt-6-luna"]
 
 
 def test_budget_status(gateway):
     team, key = gateway.new_key(monthly_budget_usd=1)
     client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
-    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=10)
+    client.chat.completions.create(model="gpt-6-luna", messages=MESSAGES, max_tokens=10)
     status = client.get("/budget", cast_to=object)
     assert status["team"]["monthly_budget_usd"] == 1
     assert status["team"]["reserved_usd"] == 0

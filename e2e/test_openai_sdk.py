@@ -37,21 +37,21 @@ def caller(gateway):
 
 def test_chat_completion(caller):
     _, client = caller
-    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES)
     completion = raw.parse()
-    assert raw.headers["x-tollgate-model"] == "gpt-4o"
+    assert raw.headers["x-tollgate-model"] == "gpt-6-sol"
     assert raw.headers["x-tollgate-request-id"].startswith("req_")
     assert completion.choices[0].message.content.startswith("tok1 tok2")
     assert completion.usage.prompt_tokens == PROMPT
     assert completion.usage.prompt_tokens_details.cached_tokens == CACHED
     assert completion.usage.completion_tokens == OUTPUT
     cost = json.loads(raw.http_response.text, parse_float=Decimal)["usage"]["cost"]
-    assert cost == expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)
+    assert cost == expected_cost("gpt-6-sol", PROMPT, CACHED, OUTPUT)
 
 
 def test_stream_without_usage_has_choices_in_every_chunk(caller):
     _, client = caller
-    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, max_tokens=5))
+    chunks = list(client.chat.completions.create(model="gpt-6-luna", messages=MESSAGES, stream=True, max_tokens=5))
     assert len(chunks) == 7  # role, five words, finish
     assert all(chunk.choices for chunk in chunks)
     assert all(chunk.usage is None for chunk in chunks)
@@ -63,11 +63,11 @@ def test_stream_without_usage_has_choices_in_every_chunk(caller):
 def test_stream_with_usage_ends_with_priced_usage(caller):
     _, client = caller
     chunks = list(client.chat.completions.create(
-        model="gpt-4o-mini", messages=MESSAGES, stream=True, max_tokens=5, stream_options={"include_usage": True}))
+        model="gpt-6-luna", messages=MESSAGES, stream=True, max_tokens=5, stream_options={"include_usage": True}))
     last = chunks[-1]
     assert last.choices == []
     assert last.usage.completion_tokens == 5
-    assert Decimal(str(last.usage.model_extra["cost"])) == expected_cost("gpt-4o-mini", PROMPT, CACHED, 5)
+    assert Decimal(str(last.usage.model_extra["cost"])) == expected_cost("gpt-6-luna", PROMPT, CACHED, 5)
 
 
 def test_embeddings(caller):
@@ -81,20 +81,20 @@ def test_embeddings(caller):
 def test_models_list(caller):
     _, client = caller
     ids = {model.id for model in client.models.list()}
-    assert {"gpt-4o", "gpt-4o-mini", "qwen-plus", "text-embedding-3-small"} <= ids
+    assert {"gpt-6-sol", "gpt-6-luna", "qwen-plus", "text-embedding-3-small"} <= ids
 
 
 def test_bad_key_raises_authentication_error(gateway):
     client = openai.OpenAI(api_key="tg-not-a-real-key", base_url=gateway.url + "/v1", max_retries=0)
     with pytest.raises(openai.AuthenticationError) as raised:
-        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES)
     assert raised.value.code == "invalid_api_key"
 
 
 def test_bad_request_raises_bad_request_error(caller):
     _, client = caller
     with pytest.raises(openai.BadRequestError) as raised:
-        client.chat.completions.create(model="gpt-4o", messages=[])
+        client.chat.completions.create(model="gpt-6-sol", messages=[])
     assert raised.value.param == "messages"
 
 
@@ -109,18 +109,18 @@ def test_spend_report_matches_token_counts_and_prices(gateway):
     team, key = gateway.new_key()
     client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
     for _ in range(3):
-        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, extra_headers={"x-tollgate-task": "answer"})
+        client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES, extra_headers={"x-tollgate-task": "answer"})
     list(client.chat.completions.create(model="qwen-plus", messages=MESSAGES, stream=True, max_tokens=7,
                                         metadata={"task": "stream"}))
     client.embeddings.create(model="text-embedding-3-small", input="one two three")
 
     report = gateway.admin("GET", f"/admin/spend?team_id={team}&group_by=model,task")
     rows = {(row["model"], row["task"]): row for row in report["rows"]}
-    assert set(rows) == {("gpt-4o", "answer"), ("qwen-plus", "stream"), ("text-embedding-3-small", "default")}
+    assert set(rows) == {("gpt-6-sol", "answer"), ("qwen-plus", "stream"), ("text-embedding-3-small", "default")}
 
-    gpt = rows[("gpt-4o", "answer")]
+    gpt = rows[("gpt-6-sol", "answer")]
     assert (gpt["requests"], gpt["input_tokens"], gpt["cached_input_tokens"], gpt["output_tokens"]) == (3, 30, 12, 36)
-    assert gpt["cost_usd"] == 3 * expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)
+    assert gpt["cost_usd"] == 3 * expected_cost("gpt-6-sol", PROMPT, CACHED, OUTPUT)
 
     qwen = rows[("qwen-plus", "stream")]
     assert (qwen["requests"], qwen["output_tokens"]) == (1, 7)
@@ -141,6 +141,6 @@ def test_the_binary_runs_alone_from_an_empty_directory(gateway, caller):
     # and it prices calls from the catalogue compiled into it.
     assert sorted(p.name for p in gateway.install_dir.iterdir()) == ["tollgate"]
     _, client = caller
-    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES)
     cost = json.loads(raw.http_response.text, parse_float=Decimal)["usage"]["cost"]
-    assert cost == expected_cost("gpt-4o", PROMPT, CACHED, OUTPUT)
+    assert cost == expected_cost("gpt-6-sol", PROMPT, CACHED, OUTPUT)
