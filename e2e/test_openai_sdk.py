@@ -1,4 +1,5 @@
 """Drives the built gateway with the official `openai` Python package, as an app would."""
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -8,12 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MILLION = Decimal(1_000_000)
+TODAY = datetime.date.today().isoformat()  # prices in force now (the catalogue holds announced future ones too)
 
 
 def prices() -> dict:
     table = {}
     for file in (ROOT / "pricing").glob("*.json"):
-        for entry in sorted(json.loads(file.read_text())["models"], key=lambda e: e["effective_from"]):
+        for entry in sorted((e for e in json.loads(file.read_text())["models"] if e["effective_from"] <= TODAY), key=lambda e: e["effective_from"]):
             table[entry["model"]] = {k: Decimal(v) for k, v in entry.items() if k in ("input", "cached_input", "output")}
     return table
 

@@ -15,6 +15,7 @@ import OpenAIWire
 /// | `reset` | starts a 200 answer (a stream's first event), then drops the connection |
 /// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
 /// | `negative-usage` | reports -5 prompt tokens |
+/// | `no-tier` | leaves `service_tier` out of its answers |
 /// | anything else | answers normally |
 public struct MockBehaviour: Sendable, Equatable {
     public var errorStatus: Int?
@@ -27,6 +28,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var hugeUsage: Bool
     public var resets: Bool
     public var negativeUsage: Bool
+    public var hidesServiceTier: Bool
 
     public init(model: String) {
         let name = model.lowercased()
@@ -44,6 +46,7 @@ public struct MockBehaviour: Sendable, Equatable {
         hugeUsage = name.contains("huge-usage")
         resets = name.contains("reset")
         negativeUsage = name.contains("negative-usage")
+        hidesServiceTier = name.contains("no-tier")
     }
 
     /// The usage object the mock reports for `usage`: as it is, or misreported on request.

@@ -49,7 +49,8 @@ final class OpenAIMockRoutes: Sendable {
         let toolName = json["tools"]?[0]?["function"]?["name"]?.stringValue.flatMap { json["tool_choice"]?.stringValue == "none" ? nil : $0 }
         let finish: JSONValue = toolName != nil ? "tool_calls" : MockTokens.stoppedForLength(maxTokens) ? "length" : "stop"
         // The tier asked for is the tier served, as OpenAI reports it ("auto" is served at "default").
-        let serviceTier: JSONValue = json["service_tier"]?.stringValue.map { $0 == "auto" ? "default" : .string($0) } ?? "default"
+        let servedTier: JSONValue = json["service_tier"]?.stringValue.map { $0 == "auto" ? "default" : .string($0) } ?? "default"
+        let serviceTier: JSONValue? = behaviour.hidesServiceTier ? nil : servedTier
 
         if json["stream"]?.boolValue == true {
             let includeUsage = json["stream_options"]?["include_usage"]?.boolValue == true && behaviour.sendsUsage
@@ -57,8 +58,9 @@ final class OpenAIMockRoutes: Sendable {
             func chunk(_ delta: JSONValue, finish: JSONValue = .null) -> JSONValue {
                 var object: [String: JSONValue] = [
                     "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-                    "choices": [["index": 0, "delta": delta, "finish_reason": finish]], "service_tier": serviceTier,
+                    "choices": [["index": 0, "delta": delta, "finish_reason": finish]],
                 ]
+                if let serviceTier { object["service_tier"] = serviceTier }
                 if includeUsage { object["usage"] = .null }
                 return .object(object)
             }
@@ -75,10 +77,12 @@ final class OpenAIMockRoutes: Sendable {
             }
             events.append(chunk(.object([:]), finish: finish))
             if includeUsage {
-                events.append(.object([
+                var last: [String: JSONValue] = [
                     "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-                    "choices": [], "usage": behaviour.reported(usage), "service_tier": serviceTier,
-                ]))
+                    "choices": [], "usage": behaviour.reported(usage),
+                ]
+                if let serviceTier { last["service_tier"] = serviceTier }
+                events.append(.object(last))
             }
             return .eventStream(events.map { SSEEvent(data: $0.jsonText) } + [SSEEvent.done], cut: behaviour.cutsStream,
                                 pause: behaviour.drips ? .milliseconds(100) : nil)
@@ -95,8 +99,9 @@ final class OpenAIMockRoutes: Sendable {
         var answer: [String: JSONValue] = [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]],
-            "system_fingerprint": "fp_mock", "service_tier": serviceTier,
+            "system_fingerprint": "fp_mock",
         ]
+        if let serviceTier { answer["service_tier"] = serviceTier }
         if behaviour.sendsUsage { answer["usage"] = behaviour.reported(usage) }
         return try Response.json(.object(answer))
     }

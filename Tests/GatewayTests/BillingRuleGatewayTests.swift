@@ -33,6 +33,22 @@ import TollgateTestSupport
         }
     }
 
+    @Test func anUnreportedTierIsBilledAtTheDearerOfStandardAndTheOneAskedFor() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            for tier in ["flex", "priority"] {
+                let response = try await gateway.chat(key: key, ["model": "priced-tiers-hidden", "service_tier": .string(tier), "messages": [Self.user]])
+                #expect(response.status == .ok)
+                #expect(try response.json()["service_tier"] ?? .null == .null)
+            }
+            let rows = try await gateway.usageRows()
+            // flex asked, tier unknown: the standard rates (3 × 1 + 12 × 2 = 27), not flex's 13.5;
+            // priority asked: priority's (3 × 2 + 12 × 4 = 54).
+            #expect(rows.map(\.cost) == ["0.000027000000", "0.000054000000"])
+            #expect(rows.map(\.serviceTier) == [nil, "priority"])
+        }
+    }
+
     @Test func aPromptAboveABandIsBilledWhollyAtItsRates() async throws {
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()

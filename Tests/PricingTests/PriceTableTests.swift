@@ -122,13 +122,16 @@ import Testing
             #expect(price.rates.publishesCacheWrite1h, "\(model) has no 1-hour write rate")
             #expect(price.cachedInput < price.input)
         }
-        for model in ["claude-sonnet-4", "claude-opus-4", "claude-opus-4-1", "o4-mini", "gpt-4.1-nano"] {
+        for model in ["claude-sonnet-4", "claude-opus-4", "claude-opus-4-1", "o4-mini", "gpt-4.1-nano", "gemini-2.5-pro", "gemini-2.0-flash"] {
             #expect(table.price(for: model, at: today)?.isRetired(at: today) == true, "\(model) should be retired")
         }
         for model in ["gpt-6.1-sol", "gpt-6-sol", "gpt-6-luna", "gpt-5.6-luna"] {
             let price = try #require(table.price(for: model, at: today), "\(model) has no price")
             #expect(!price.isRetired(at: today) && price.tiers.first?.aboveInputTokens == 272_000)
         }
+        // Gemini 3.8 Flash: the introductory rate through 2026, the published one from 2027-01-01.
+        #expect(table.price(for: "gemini-3.8-flash", at: today)?.input == Money("0.75"))
+        #expect(table.price(for: "gemini-3.8-flash", at: PriceEntry.parseDay("2027-01-01")!)?.input == Money("1.50"))
         // gpt-6.1-sol over 272K input tokens: 300,000 × 4.00 + 100 × 15.00, the whole request.
         let sol = try #require(table.price(for: "gpt-6.1-sol", at: today))
         #expect(sol.cost(for: TokenUsage(uncachedInput: 300_000, output: 100)).decimalString == "1.2015")

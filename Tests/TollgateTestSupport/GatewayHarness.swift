@@ -36,7 +36,7 @@ public struct GatewayHarness: Sendable {
         "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
         "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
         "priced-reset": "mock-reset", "priced-tiers": "mock-ok",
-        "priced-retired": "mock-ok",
+        "priced-retired": "mock-ok", "priced-tiers-hidden": "mock-no-tier",
     ]
 
     public static let adminKey = "tgadmin-test-key"

@@ -27,7 +27,7 @@ public enum TestPostgres {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: fixturePricingDirectory)) ?? [] where file.hasSuffix(".json") {
             try? FileManager.default.copyItem(atPath: fixturePricingDirectory + "/" + file, toPath: directory + "/" + file)
         }
-        let entries = GatewayHarness.pricedMockModels.keys.sorted().filter { !["priced-tiers", "priced-retired"].contains($0) }.map { model in
+        let entries = GatewayHarness.pricedMockModels.keys.sorted().filter { !["priced-tiers", "priced-tiers-hidden", "priced-retired"].contains($0) }.map { model in
             #"{"model": "\#(model)", "input": "1.00", "output": "2.00", "effective_from": "2024-01-01", "max_output_tokens": 1000}"#
         } + billingRuleEntries
         let file = #"{"provider": "mock-priced", "currency": "USD", "unit": "per 1M tokens", "source": "tests", "models": [\#(entries.joined(separator: ", "))]}"#
@@ -43,6 +43,10 @@ public enum TestPostgres {
         {"model": "priced-tiers", "input": "1.00", "cached_input": "0.50", "output": "2.00", "effective_from": "2024-01-01",
          "max_output_tokens": 1000, "tiers": [{"above_input_tokens": 50, "input": "3.00", "output": "6.00"}],
          "service_tiers": {"priority": {"input": "2.00", "output": "4.00"}, "flex": {"input": "0.50", "output": "1.00"}}}
+        """#,
+        #"""
+        {"model": "priced-tiers-hidden", "input": "1.00", "cached_input": "0.50", "output": "2.00", "effective_from": "2024-01-01",
+         "max_output_tokens": 1000, "service_tiers": {"priority": {"input": "2.00", "output": "4.00"}, "flex": {"input": "0.50", "output": "1.00"}}}
         """#,
         #"""
         {"model": "priced-retired", "input": "1.00", "output": "2.00", "effective_from": "2024-01-01", "retired_from": "2025-01-01",

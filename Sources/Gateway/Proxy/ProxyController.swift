@@ -86,7 +86,8 @@ struct ProxyController {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
                 let tokens = UsageMeter.tokenUsage(usage)
-                let billing = UsageMeter.billing(requested: call.billing, reportedTier: usage.serviceTier, usage: tokens)
+                let billing = meter.billing(
+                    model: call.deployment.model, requested: call.billing, reportedTier: usage.serviceTier, usage: tokens, at: call.startedAt)
                 return meter.cost(model: call.deployment.model, provider: call.deployment.provider, usage: tokens, mode: billing, at: call.startedAt)
             }
             var iterator = events.makeAsyncIterator()

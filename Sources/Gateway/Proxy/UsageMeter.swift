@@ -45,10 +45,17 @@ final class UsageMeter: Sendable {
         )
     }
 
-    /// How a call is billed: the service tier the upstream reported (else the one asked for), and
-    /// thinking when the request switched it on or the model reported thinking tokens.
-    static func billing(requested: BillingMode, reportedTier: String?, usage: TokenUsage) -> BillingMode {
-        BillingMode(serviceTier: reportedTier ?? requested.serviceTier, thinking: requested.thinking || usage.reasoning > 0)
+    /// How a call is billed: the service tier the upstream reported, and thinking when the request
+    /// switched it on or the model reported thinking tokens. An upstream that does not say which
+    /// tier served the call is billed at the dearer of the standard tier and the one asked for:
+    /// never less than either could have cost.
+    func billing(model: String, requested: BillingMode, reportedTier: String?, usage: TokenUsage, at date: Date) -> BillingMode {
+        let thinking = requested.thinking || usage.reasoning > 0
+        if let reportedTier { return BillingMode(serviceTier: reportedTier, thinking: thinking) }
+        let asked = BillingMode(serviceTier: requested.serviceTier, thinking: thinking)
+        guard requested.serviceTier != nil, let price = prices.table.price(for: model, at: date) else { return asked }
+        let standard = BillingMode(serviceTier: nil, thinking: thinking)
+        return price.cost(for: usage, mode: asked) >= price.cost(for: usage, mode: standard) ? asked : standard
     }
 
     /// The cost of `usage` on `model` served by `provider` at `date`, or nil (logged once per
