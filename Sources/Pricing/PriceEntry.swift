@@ -76,13 +76,13 @@ public struct PriceEntry: Codable, Sendable, Hashable {
     public func price(defaultProvider: String? = nil, defaultSource: String = "") throws -> ModelPrice {
         let name = model
         guard !model.isEmpty, model.count <= 200, !model.contains(where: { $0.isWhitespace || $0 == "\0" }) else {
-            throw PricingError("model '\(model)' must be 1 to 200 characters without spaces")
+            throw PricingError("model '\(model)' must be 1 to 200 characters without spaces", field: "model")
         }
         guard let provider = provider ?? defaultProvider, !provider.isEmpty else {
-            throw PricingError("\(name): provider is required")
+            throw PricingError("\(name): provider is required", field: "provider")
         }
         guard let effectiveFrom = Self.parseDay(effective_from) else {
-            throw PricingError("\(name).effective_from '\(effective_from)' is not YYYY-MM-DD")
+            throw PricingError("\(name).effective_from '\(effective_from)' is not YYYY-MM-DD", field: "effective_from")
         }
         let base = RateSet(input: input, cached_input: cached_input, cache_write: cache_write, cache_write_1h: cache_write_1h,
                            output: output, thinking_output: thinking_output)
@@ -90,35 +90,36 @@ public struct PriceEntry: Codable, Sendable, Hashable {
         var seenThresholds = Set<Int>()
         let tiers = try (tiers ?? []).map { tier in
             guard tier.above_input_tokens > 0, tier.above_input_tokens <= 1_000_000_000 else {
-                throw PricingError("\(name).tiers.above_input_tokens \(tier.above_input_tokens) must be 1…1000000000")
+                throw PricingError("\(name).tiers.above_input_tokens \(tier.above_input_tokens) must be 1…1000000000", field: "tiers.above_input_tokens")
             }
             guard seenThresholds.insert(tier.above_input_tokens).inserted else {
-                throw PricingError("\(name).tiers has two bands above \(tier.above_input_tokens) input tokens")
+                throw PricingError("\(name).tiers has two bands above \(tier.above_input_tokens) input tokens", field: "tiers")
             }
             return ModelPrice.PromptTier(
-                aboveInputTokens: tier.above_input_tokens, rates: try Self.rates(tier.rateSet, at: "\(name).tiers[\(tier.above_input_tokens)]"))
+                aboveInputTokens: tier.above_input_tokens,
+                rates: try Self.rates(tier.rateSet, at: "\(name).tiers[\(tier.above_input_tokens)]", prefix: "tiers."))
         }
         var serviceTiers: [String: Rates] = [:]
         for (tier, set) in service_tiers ?? [:] {
             guard !tier.isEmpty, tier.count <= 40, tier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw PricingError("\(name).service_tiers: '\(tier)' is not a service tier name")
+                throw PricingError("\(name).service_tiers: '\(tier)' is not a service tier name", field: "service_tiers")
             }
-            serviceTiers[tier] = try Self.rates(set, at: "\(name).service_tiers.\(tier)")
+            serviceTiers[tier] = try Self.rates(set, at: "\(name).service_tiers.\(tier)", prefix: "service_tiers.\(tier).")
         }
         for (field, value) in [("max_input_tokens", max_input_tokens), ("max_output_tokens", max_output_tokens)] {
             if let value, !(1...1_000_000_000).contains(value) {
-                throw PricingError("\(name).\(field) \(value) must be 1…1000000000")
+                throw PricingError("\(name).\(field) \(value) must be 1…1000000000", field: field)
             }
         }
         var retiredFrom: Date?
         if let retired_from {
             guard let day = Self.parseDay(retired_from) else {
-                throw PricingError("\(name).retired_from '\(retired_from)' is not YYYY-MM-DD")
+                throw PricingError("\(name).retired_from '\(retired_from)' is not YYYY-MM-DD", field: "retired_from")
             }
             retiredFrom = day
         }
         if let replaced_by, replaced_by.isEmpty || replaced_by == model {
-            throw PricingError("\(name).replaced_by must name another model")
+            throw PricingError("\(name).replaced_by must name another model", field: "replaced_by")
         }
         return ModelPrice(
             model: model, provider: provider, rates: rates, tiers: tiers, serviceTiers: serviceTiers, effectiveFrom: effectiveFrom,
@@ -126,14 +127,18 @@ public struct PriceEntry: Codable, Sendable, Hashable {
             source: source ?? defaultSource)
     }
 
-    static func rates(_ set: RateSet, at path: String) throws -> Rates {
+    /// `path` names the rates in messages (`gpt-4o.tiers[200000]`), `prefix` in `field`
+    /// (`tiers.`, `service_tiers.priority.`).
+    static func rates(_ set: RateSet, at path: String, prefix: String = "") throws -> Rates {
         func money(_ text: String?, _ field: String) throws -> Money? {
             guard let text else { return nil }
             guard let value = Money(text), value >= .zero, value.amount < 1_000_000 else {
-                throw PricingError("\(path).\(field) '\(text)' is not a non-negative decimal string below 1000000")
+                throw PricingError("\(path).\(field) '\(text)' is not a non-negative decimal string below 1000000", field: prefix + field)
             }
             if let fraction = text.split(separator: ".").dropFirst().first, fraction.count > 6 {
-                throw PricingError("\(path).\(field) '\(text)' has more than six decimals (USD per 1M tokens); costs keep 12 places, exact only for six")
+                throw PricingError(
+                    "\(path).\(field) '\(text)' has more than six decimals (USD per 1M tokens); costs keep 12 places, exact only for six",
+                    field: prefix + field)
             }
             return value
         }

@@ -26,7 +26,7 @@ struct PriceFile: Decodable {
             do {
                 _ = try entry.price()
             } catch let error as PricingError {
-                throw PricingError.invalidFile(name, error.description)
+                throw PricingError.invalidFile(name, error)
             }
             return entry
         }

@@ -55,6 +55,8 @@ import TollgateTestSupport
         (#"{"model": "m", "provider": "p", "input": "1", "output": "1", "effective_from": "yesterday"}"#, "effective_from"),
         (#"{"model": "m", "provider": "p p", "input": "1", "output": "1", "effective_from": "2025-01-01"}"#, "provider"),
         (#"{"model": "m", "provider": "p", "input": "1", "output": "1", "effective_from": "2025-01-01", "tiers": [{"above_input_tokens": -1, "input": "1", "output": "1"}]}"#, "tiers.above_input_tokens"),
+        (#"{"model": "gpt-5.5", "provider": "p", "input": "x", "output": "1", "effective_from": "2025-01-01"}"#, "input"),
+        (#"{"model": "m", "provider": "p", "input": "1", "output": "1", "effective_from": "2025-01-01", "service_tiers": {"priority": {"input": "1", "output": "-2"}}}"#, "service_tiers.priority.output"),
         (#"[1]"#, nil),
     ] as [(String, String?)])
     func badEntriesAreA400NamingTheField(body: String, param: String?) async throws {

@@ -41,7 +41,7 @@ struct PriceController {
         do {
             _ = try entry.price()
         } catch let error as PricingError {
-            throw GatewayError.invalidRequest("Invalid price entry: \(error.description)", param: Self.field(in: error.description))
+            throw GatewayError.invalidRequest("Invalid price entry: \(error.description)", param: error.field)
         }
         let (added, replaced) = try await sync.store.add(entry, origin: .admin)
         // This replica prices with it at once; the others reload on the announcement.
@@ -49,13 +49,6 @@ struct PriceController {
         var view = PriceRecordView(record: added)
         view.replaced = replaced
         return try JSONBody.response(view, status: .created)
-    }
-
-    /// The field a validation message names (`model.field …`), for `param`.
-    static func field(in message: String) -> String? {
-        guard let first = message.split(separator: " ").first, let dot = first.firstIndex(of: ".") else { return nil }
-        let field = first[first.index(after: dot)...].prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
-        return field.isEmpty ? nil : String(field)
     }
 }
 
