@@ -39,7 +39,7 @@ public enum GatewayApp {
         let builtInPrices = try PriceTable.builtInEntries()
         let filePrices = try configuration.pricingDirectory.map(PriceTable.fileEntries(in:)) ?? []
         // Until the stored prices are loaded (before the server starts), the local catalogue.
-        let prices = PriceBook(try PriceTable.load(directory: configuration.pricingDirectory))
+        let prices = PriceBook(try PriceTable(builtIn: builtInPrices, files: filePrices))
         let configFile = configuration.configFile ?? Self.defaultConfigFile()
         let catalog = try ProviderCatalog(environment: configuration.environment, configFile: configFile)
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)

@@ -44,12 +44,11 @@ public struct PriceTable: Sendable {
 
     /// The prices of every `*.json` file in `directory`, validated.
     public static func files(in directory: String) throws -> [ModelPrice] {
-        let prices = try fileEntries(in: directory).map { try $0.price() }
-        try checkUnique(prices)
-        return prices
+        try fileEntries(in: directory).map { try $0.price() }
     }
 
-    /// The entries of every `*.json` file in `directory`, validated, each with its provider and source.
+    /// The entries of every `*.json` file in `directory`, validated, each with its provider and
+    /// source; two entries for the same model and day are refused.
     public static func fileEntries(in directory: String) throws -> [PriceEntry] {
         let url = URL(fileURLWithPath: directory, isDirectory: true)
         let names: [String]
@@ -64,6 +63,10 @@ public struct PriceTable: Sendable {
         for file in jsonFiles {
             let data = try Data(contentsOf: url.appendingPathComponent(file))
             entries += try PriceFile.entries(data, name: file)
+        }
+        var seen = Set<String>()
+        for entry in entries where !seen.insert("\(entry.model)@\(entry.effective_from)").inserted {
+            throw PricingError("model \(entry.model) has two prices effective from \(entry.effective_from)")
         }
         return entries
     }
@@ -86,25 +89,14 @@ public struct PriceTable: Sendable {
     /// The built-in catalogue, then the files of `directory` (if any), which add prices or
     /// replace those with the same model and effective date.
     public static func load(directory: String?) throws -> PriceTable {
-        PriceTable(merging: try builtIn(), with: try directory.map(files(in:)) ?? [])
+        try PriceTable(builtIn: builtInEntries(), files: directory.map(fileEntries(in:)) ?? [])
     }
 
-    public init(merging base: [ModelPrice], with overrides: [ModelPrice]) {
+    /// `builtIn` with `files` on top: a file's entry replaces the built-in one with the same model
+    /// and effective date.
+    public init(builtIn: [PriceEntry], files: [PriceEntry]) throws {
         var byKey: [String: ModelPrice] = [:]
-        for price in base + overrides { byKey[Self.key(price)] = price }
+        for entry in builtIn + files { byKey["\(entry.model)@\(entry.effective_from)"] = try entry.price() }
         self.init(Array(byKey.values))
-    }
-
-    static func key(_ price: ModelPrice) -> String {
-        "\(price.model)@\(price.effectiveFrom.timeIntervalSince1970)"
-    }
-
-    static func checkUnique(_ prices: [ModelPrice]) throws {
-        var seen = Set<String>()
-        for price in prices {
-            guard seen.insert(key(price)).inserted else {
-                throw PricingError("model \(price.model) has two prices effective from the same date")
-            }
-        }
     }
 }

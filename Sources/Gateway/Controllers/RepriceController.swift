@@ -91,8 +91,9 @@ struct RepriceController {
             throw GatewayError.invalidRequest("'from' must be before 'to'.", param: "to")
         }
         let meter = self.meter
+        let prices = meter.prices.table
         let result = try await repricer.reprice(model: body.model, from: body.from, to: body.to, dryRun: body.dry_run ?? false) { stored in
-            meter.cost(model: stored.model, provider: stored.provider, usage: stored.usage, mode: stored.billing, at: stored.time)
+            meter.cost(model: stored.model, provider: stored.provider, usage: stored.usage, mode: stored.billing, at: stored.time, in: prices)
         }
         if result.adjustment != nil {
             // This replica's counters at once; the others on the announcement.

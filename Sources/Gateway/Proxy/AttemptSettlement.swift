@@ -96,9 +96,8 @@ final class AttemptSettlement: Sendable {
     @discardableResult
     private func settle(status: Int, usage: TokenUsage, serviceTier: String? = nil, estimated: Bool) -> Money? {
         guard take() else { return nil }
-        let billing = meter.billing(
-            model: call.deployment.model, requested: call.billing, reportedTier: serviceTier, usage: usage, at: call.startedAt)
-        let cost = meter.cost(model: call.deployment.model, provider: call.deployment.provider, usage: usage, mode: billing, at: call.startedAt)
+        let billing = meter.billing(call, reportedTier: serviceTier, usage: usage)
+        let cost = meter.cost(call, usage: usage, mode: billing)
         hold.settle(cost: cost, tokensUsed: usage.total)
         meter.record(call, usage: usage, billing: billing, cost: cost, status: status, estimated: estimated)
         return cost

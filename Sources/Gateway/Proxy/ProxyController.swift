@@ -33,14 +33,17 @@ struct ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
         let requested = chat.model
-        let deployment = try resolve(requested, for: principal)
+        // One price table for the whole call: a price posted meanwhile applies from the next one.
+        let prices = meter.prices.table
+        let deployment = try resolve(requested, for: principal, prices: prices)
         let shape = RequestShape(chat)
-        try checkPriceable(shape, model: deployment.model)
+        try checkPriceable(shape, model: deployment.model, prices: prices)
         let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
-        let hold = try await admit(principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: rateTokens)
+        let hold = try await admit(
+            principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: rateTokens, prices: prices)
         let attempt = try self.attempt(
             context: context, principal: principal, task: task, requested: requested, resolved: deployment, hold: hold, shape: shape,
-            streamed: chat.isStreaming)
+            streamed: chat.isStreaming, prices: prices)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
         let provider = providers.provider(for: attempt.call.deployment.kind)
@@ -86,9 +89,8 @@ struct ProxyController {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
                 let tokens = UsageMeter.tokenUsage(usage)
-                let billing = meter.billing(
-                    model: call.deployment.model, requested: call.billing, reportedTier: usage.serviceTier, usage: tokens, at: call.startedAt)
-                return meter.cost(model: call.deployment.model, provider: call.deployment.provider, usage: tokens, mode: billing, at: call.startedAt)
+                let billing = meter.billing(call, reportedTier: usage.serviceTier, usage: tokens)
+                return meter.cost(call, usage: tokens, mode: billing)
             }
             var iterator = events.makeAsyncIterator()
             var failure: ProviderError?
@@ -170,12 +172,14 @@ struct ProxyController {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
-        let deployment = try resolve(embeddings.model, for: principal)
+        let prices = meter.prices.table
+        let deployment = try resolve(embeddings.model, for: principal, prices: prices)
         let shape = RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0)
-        let hold = try await admit(principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: embeddings.inputTokenBound)
+        let hold = try await admit(
+            principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: embeddings.inputTokenBound, prices: prices)
         let attempt = try self.attempt(
             context: context, principal: principal, task: task, requested: embeddings.model, resolved: deployment, hold: hold,
-            shape: shape, streamed: false)
+            shape: shape, streamed: false, prices: prices)
         let answer: UpstreamAnswer
         do {
             answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
@@ -213,9 +217,11 @@ struct ProxyController {
 
     /// Rate limits and budgets: reserves the cost of the request's token bound on the model
     /// admission picks (the requested one, or its downgrade).
-    func admit(_ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int) async throws -> BudgetHold {
+    func admit(
+        _ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int, prices: PriceTable
+    ) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
-        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape)
+        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape, prices: prices)
         return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades, estimate: estimate)
     }
 
@@ -223,10 +229,9 @@ struct ProxyController {
     /// map (models this gateway serves), and the upper cost estimate of the request on a model
     /// (nil when unpriced), its provider's multiplier applied.
     func admission(
-        _ principal: Principal, model: String, provider: String, shape: RequestShape
+        _ principal: Principal, model: String, provider: String, shape: RequestShape, prices: PriceTable
     ) -> (downgrades: [String: String], estimate: @Sendable (String) -> Money?) {
         let now = budgets.clock()
-        let prices = meter.prices.table
         let catalog = self.catalog
         let multipliers = meter.multipliers
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value, prices: prices) != nil }
@@ -246,10 +251,11 @@ struct ProxyController {
     @Sendable func estimate(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let chat = try await chatRequest(request)
-        let deployment = try resolve(chat.model, for: principal)
+        let prices = meter.prices.table
+        let deployment = try resolve(chat.model, for: principal, prices: prices)
         let shape = RequestShape(chat)
-        try checkPriceable(shape, model: deployment.model)
-        let (downgrades, estimate) = admission(principal, model: deployment.model, provider: deployment.provider, shape: shape)
+        try checkPriceable(shape, model: deployment.model, prices: prices)
+        let (downgrades, estimate) = admission(principal, model: deployment.model, provider: deployment.provider, shape: shape, prices: prices)
         let decision = try await budgets.preview(principal, model: deployment.model, downgrades: downgrades, estimate: estimate)
         var served = deployment.model
         let verdict: String
@@ -265,7 +271,6 @@ struct ProxyController {
             verdict = "reject"
             reason = .string(GatewayError.budgetExceeded(rejection, now: budgets.clock()).envelope.error.message)
         }
-        let prices = meter.prices.table
         let bound = shape.bound(outputCap: prices.price(for: served, at: budgets.clock())?.maxOutputTokens)
         let body: JSONValue = [
             "object": "cost.estimate", "model": .string(chat.model), "served_model": .string(served),
@@ -281,8 +286,8 @@ struct ProxyController {
     /// A 400 naming the field when the request asks for more output than the model can write, or
     /// for an option that changes the bill in a way the model's price cannot express
     /// (`unpriced_option`): it would be under-billed otherwise.
-    func checkPriceable(_ shape: RequestShape, model: String) throws {
-        guard let price = meter.prices.table.price(for: model, at: budgets.clock()) else { return }
+    func checkPriceable(_ shape: RequestShape, model: String, prices: PriceTable) throws {
+        guard let price = prices.price(for: model, at: budgets.clock()) else { return }
         if let asked = shape.maxOutput, let cap = price.maxOutputTokens, asked > cap {
             throw GatewayError.invalidRequest(
                 "Invalid '\(shape.outputField)': \(asked) is more than \(model) can produce (at most \(cap) output tokens).",
@@ -304,9 +309,8 @@ struct ProxyController {
     /// The attempt at the deployment admission chose, ready to be settled.
     func attempt(
         context: TollgateRequestContext, principal: Principal, task: String, requested: String, resolved: Deployment,
-        hold: BudgetHold, shape: RequestShape, streamed: Bool
+        hold: BudgetHold, shape: RequestShape, streamed: Bool, prices: PriceTable
     ) throws -> AttemptSettlement {
-        let prices = meter.prices.table
         let served = hold.servedModel == resolved.model ? resolved : catalog.deployment(for: hold.servedModel, prices: prices)
         guard let deployment = served else {
             hold.release()
@@ -315,7 +319,8 @@ struct ProxyController {
         let now = budgets.clock()
         let call = ProxiedCall(
             requestID: context.requestID, principal: principal, task: task, requestedModel: requested, deployment: deployment,
-            streamed: streamed, billing: shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, startedAt: now)
+            streamed: streamed, billing: shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
+            prices: prices, startedAt: now)
         let cap = prices.price(for: deployment.model, at: now)?.maxOutputTokens
         return AttemptSettlement(call: call, hold: hold, meter: meter, bound: shape.bound(outputCap: cap))
     }
@@ -334,8 +339,7 @@ struct ProxyController {
 
     /// The deployment for `model`, if the gateway serves it, its provider has not retired it, and
     /// the key may use it (named as asked, or as served: `provider/model` by its model).
-    func resolve(_ model: String, for principal: Principal) throws -> Deployment {
-        let prices = meter.prices.table
+    func resolve(_ model: String, for principal: Principal, prices: PriceTable) throws -> Deployment {
         let deployment: Deployment
         switch catalog.resolve(model, prices: prices) {
         case .served(let served): deployment = served

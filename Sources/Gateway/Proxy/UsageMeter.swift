@@ -49,19 +49,24 @@ final class UsageMeter: Sendable {
     /// switched it on or the model reported thinking tokens. An upstream that does not say which
     /// tier served the call is billed at the dearer of the standard tier and the one asked for:
     /// never less than either could have cost.
-    func billing(model: String, requested: BillingMode, reportedTier: String?, usage: TokenUsage, at date: Date) -> BillingMode {
-        let thinking = requested.thinking || usage.reasoning > 0
+    func billing(_ call: ProxiedCall, reportedTier: String?, usage: TokenUsage) -> BillingMode {
+        let thinking = call.billing.thinking || usage.reasoning > 0
         if let reportedTier { return BillingMode(serviceTier: reportedTier, thinking: thinking) }
-        let asked = BillingMode(serviceTier: requested.serviceTier, thinking: thinking)
-        guard requested.serviceTier != nil, let price = prices.table.price(for: model, at: date) else { return asked }
+        let asked = BillingMode(serviceTier: call.billing.serviceTier, thinking: thinking)
+        guard asked.serviceTier != nil, let price = call.prices.price(for: call.deployment.model, at: call.startedAt) else { return asked }
         let standard = BillingMode(serviceTier: nil, thinking: thinking)
         return price.cost(for: usage, mode: asked) >= price.cost(for: usage, mode: standard) ? asked : standard
     }
 
-    /// The cost of `usage` on `model` served by `provider` at `date`, or nil (logged once per
-    /// model) when unpriced.
-    func cost(model: String, provider: String, usage: TokenUsage, mode: BillingMode, at date: Date) -> Money? {
-        if let price = prices.table.price(for: model, at: date) {
+    /// The cost of a proxied call's `usage`, with the price table it was admitted under.
+    func cost(_ call: ProxiedCall, usage: TokenUsage, mode: BillingMode) -> Money? {
+        cost(model: call.deployment.model, provider: call.deployment.provider, usage: usage, mode: mode, at: call.startedAt, in: call.prices)
+    }
+
+    /// The cost of `usage` on `model` served by `provider` at `date` under `table`, or nil
+    /// (logged once per model) when unpriced.
+    func cost(model: String, provider: String, usage: TokenUsage, mode: BillingMode, at date: Date, in table: PriceTable) -> Money? {
+        if let price = table.price(for: model, at: date) {
             if let tier = mode.serviceTier, !price.canPrice(serviceTier: tier) {
                 logger.warning("the upstream served a service tier the price has no rates for: billed at the standard rates",
                                metadata: [LogKey.model: "\(model)", "service_tier": "\(tier)"])
@@ -111,6 +116,8 @@ struct ProxiedCall: Sendable {
     var billing: BillingMode = .standard
     var downgradedFrom: String?
     var budgetPeriodStart: Date?
+    /// The price table the call was admitted under; it is settled with the same one.
+    var prices: PriceTable
     var startedAt: Date
     var clockStart = ContinuousClock.now
 
