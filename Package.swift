@@ -47,7 +47,7 @@ let package = Package(
             ],
             plugins: ["EmbedFiles"]
         ),
-        // Compiles pricing/ and migrations/ into the binary (see Plugins/EmbedFiles).
+        // Compiles pricing/, migrations/ and openapi/ into the binary (see Plugins/EmbedFiles).
         .executableTarget(name: "tollgate-embed", path: "Sources/EmbedTool"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["tollgate-embed"]),
         .target(
@@ -62,7 +62,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "MockUpstream",

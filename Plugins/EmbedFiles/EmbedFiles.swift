@@ -2,8 +2,8 @@ import Foundation
 import PackagePlugin
 
 /// Compiles the repository's data files into the target that reads them, so an installed binary
-/// needs no files beside it: `pricing/*.json` into `Pricing` (the default price catalogue) and
-/// `migrations/*.sql` into `PostgresStorage`. The files stay the editable source; the build
+/// needs no files beside it: `pricing/*.json` into `Pricing` (the default price catalogue),
+/// `migrations/*.sql` into `PostgresStorage`, and `openapi/openapi.json` into `Gateway`. The files stay the editable source; the build
 /// regenerates the Swift from them whenever one changes, or one is added or removed.
 @main
 struct EmbedFiles: BuildToolPlugin {
@@ -12,6 +12,7 @@ struct EmbedFiles: BuildToolPlugin {
         switch target.name {
         case "Pricing": (folder, suffix, typeName) = ("pricing", ".json", "BuiltInPriceFiles")
         case "PostgresStorage": (folder, suffix, typeName) = ("migrations", ".sql", "BuiltInMigrations")
+        case "Gateway": (folder, suffix, typeName) = ("openapi", ".json", "BuiltInOpenAPI")
         default: return []
         }
         let directory = context.package.directoryURL.appending(path: folder)

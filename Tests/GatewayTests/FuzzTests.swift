@@ -5,6 +5,7 @@ import NIOCore
 import OpenAIWire
 import Testing
 import TollgateTestSupport
+@testable import Gateway
 
 /// Thousands of generated requests — bodies, headers and query strings, valid, malformed and
 /// hostile — to every endpoint of a running gateway: each gets a well-formed answer (JSON, or an
@@ -25,13 +26,28 @@ import TollgateTestSupport
         }
     }
 
-    static let endpoints: [(HTTPRequest.Method, String)] = [
+    /// The routes the gateway serves, as the fuzzer names them.
+    static let servedRoutes: [(HTTPRequest.Method, String)] = [
         (.post, "/v1/chat/completions"), (.post, "/v1/embeddings"), (.get, "/v1/models"), (.get, "/v1/spend"), (.get, "/v1/budget"),
         (.post, "/admin/teams"), (.get, "/admin/teams"), (.get, "/admin/teams/{team}"), (.patch, "/admin/teams/{team}"),
         (.post, "/admin/keys"), (.get, "/admin/keys"), (.get, "/admin/keys/{key}"), (.patch, "/admin/keys/{key}"),
         (.delete, "/admin/keys/{key}"), (.get, "/admin/spend"), (.get, "/health"), (.get, "/ready"), (.get, "/openapi.json"),
+        (.get, "/admin/prices"), (.post, "/admin/prices"), (.post, "/admin/reprice"), (.get, "/admin/adjustments"),
+        (.post, "/v1/cost/estimate"),
+    ]
+
+    /// Every route the fuzzer sends to: the served ones, and deliberately wrong ones.
+    static let endpoints: [(HTTPRequest.Method, String)] = servedRoutes + [
         (.post, "/v1/models"), (.put, "/v1/chat/completions"), (.get, "/v1/unknown"), (.get, "/admin/teams/not-a-uuid"),
     ]
+
+    @Test func theOpenAPIDocumentDescribesEveryServedRoute() throws {
+        let document = try JSONParser.parse(OpenAPIDocument.json)
+        for (method, route) in Self.servedRoutes {
+            let path = route.replacingOccurrences(of: "{team}", with: "{id}").replacingOccurrences(of: "{key}", with: "{id}")
+            #expect(document["paths"]?[path]?[method.rawValue.lowercased()] != nil, "\(method) \(path) is not in openapi/openapi.json")
+        }
+    }
 
     static let models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.5-flash", "qwen-plus", "text-embedding-3-small",
                          "mock-ok", "nope", "", "gpt-4o\u{0}", String(repeating: "m", count: 300)]
