@@ -118,7 +118,13 @@ struct ProxyController {
                 failure = .badResponse(call.deployment.provider, "the stream ended before the answer did")
             }
 
-            // Settle whatever happened, once.
+            // Settle whatever happened, once. A write that failed because the gateway cut the
+            // connection at shutdown (the handler is cancelled) is a cut call, not a client that left.
+            if let clientFailure, Task.isCancelled {
+                attempt.failed(.cancelled(call.deployment.provider, requestSent: true),
+                               reported: watch.usage ?? iterator.usageSoFar, streamedOutput: watch.contentChunks)
+                throw clientFailure
+            }
             if let clientFailure {
                 attempt.abandoned(reported: watch.usage ?? iterator.usageSoFar, streamedOutput: watch.contentChunks)
                 throw clientFailure
