@@ -80,3 +80,13 @@ def test_spend_report_buckets_and_cost_per_provider(gateway, caller):
     qwen = rows["qwen"]
     assert (qwen["input_tokens"], qwen["cached_input_tokens"], qwen["output_tokens"]) == (7, 3, 5)
     assert qwen["cost_usd"] == cost("qwen-plus", uncached=4, cached=3, output=5)
+
+
+def test_gemini_embeddings_through_the_sdk(caller, gateway):
+    # The SDK asks for base64 by default and decodes it: Tollgate answers Gemini's floats that way.
+    _, client = caller
+    result = client.embeddings.create(model="gemini-embedding-2", input=["one two three", "four"], dimensions=3)
+    assert [item.index for item in result.data] == [0, 1]
+    assert [round(value, 6) for value in result.data[0].embedding] == [0.3, 0.4, 0.5]
+    assert result.usage.prompt_tokens == 4
+    assert Decimal(str(result.usage.model_extra["cost"])) == cost("gemini-embedding-2", uncached=4)

@@ -4,8 +4,8 @@ import HTTPTypes
 import NIOCore
 import OpenAIWire
 
-/// The mock's Gemini endpoints, `POST /v1beta/models/{model}:generateContent` and
-/// `:streamGenerateContent?alt=sse`.
+/// The mock's Gemini endpoints, `POST /v1beta/models/{model}:generateContent`,
+/// `:streamGenerateContent?alt=sse` and `:batchEmbedContents`.
 ///
 /// Tokens follow `MockTokens`: `promptTokenCount` is the system words plus each content's words
 /// and one, of which the system words are `cachedContentTokenCount` (included, as Gemini counts
@@ -27,12 +27,13 @@ struct GeminiMockRoutes {
         guard let colon = call.lastIndex(of: ":") else { return try Self.error(404, status: "NOT_FOUND", "mock: no such method") }
         let model = String(call[..<colon])
         let method = call[call.index(after: colon)...]
-        guard method == "generateContent" || method == "streamGenerateContent" else {
+        guard method == "generateContent" || method == "streamGenerateContent" || method == "batchEmbedContents" else {
             return try Self.error(404, status: "NOT_FOUND", "mock: no method \(method)")
         }
         guard request.headers[HTTPField.Name("x-goog-api-key")!] != nil else {
             return try Self.error(401, status: "UNAUTHENTICATED", "mock: x-goog-api-key is required")
         }
+        if method == "batchEmbedContents" { return try embed(body, model: model) }
         guard let json = try? JSONParser.parse(body), let contents = json["contents"]?.arrayValue, !contents.isEmpty else {
             return try Self.error(400, status: "INVALID_ARGUMENT", "mock: contents are required")
         }
@@ -93,6 +94,34 @@ struct GeminiMockRoutes {
             return .eventStream(events, cut: behaviour.cutsStream)
         }
         return try Response.json(answer(parts: [["text": .string(words.joined(separator: " "))]] + parts, finishReason: finish, usage: usage))
+    }
+
+    /// `batchEmbedContents`: one embedding a request, `outputDimensionality` values long (8 by
+    /// default), each a function of the text's word count; `usageMetadata.promptTokenCount` is the
+    /// words, left out for a model named `no-usage`.
+    func embed(_ body: ByteBuffer, model: String) throws -> Response {
+        guard let json = try? JSONParser.parse(body), let requests = json["requests"]?.arrayValue, !requests.isEmpty else {
+            return try Self.error(400, status: "INVALID_ARGUMENT", "mock: requests are required")
+        }
+        let behaviour = MockBehaviour(model: model)
+        if let status = behaviour.errorStatus {
+            return try Self.error(status, status: "INTERNAL", "mock: this model always fails with HTTP \(status)")
+        }
+        var tokens = 0
+        var embeddings: [JSONValue] = []
+        for request in requests {
+            guard request["model"]?.stringValue == "models/" + model else {
+                return try Self.error(400, status: "INVALID_ARGUMENT", "mock: each request must name models/\(model)")
+            }
+            let text = (request["content"]?["parts"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
+            let words = MockTokens.count(text)
+            tokens += words
+            let dimensions = request["outputDimensionality"]?.intValue ?? 8
+            embeddings.append(["values": .array((0..<dimensions).map { .number((Double(words) + Double($0)) / 10) })])
+        }
+        var answer: [String: JSONValue] = ["embeddings": .array(embeddings)]
+        if behaviour.sendsUsage { answer["usageMetadata"] = ["promptTokenCount": .integer(Int64(tokens))] }
+        return try Response.json(.object(answer))
     }
 
     static func error(_ code: Int, status: String, _ message: String) throws -> Response {

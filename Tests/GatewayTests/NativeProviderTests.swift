@@ -164,6 +164,75 @@ import TollgateTestSupport
         }
     }
 
+    @Test func geminiEmbeddingsAreTranslatedAndPriced() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key,
+                                                  body: #"{"model": "gemini-embedding-001", "input": ["hello there", "one two three"], "dimensions": 4}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let body = try response.json()
+            #expect(body["object"] == "list")
+            #expect(body["model"] == "gemini-embedding-001")
+            #expect(body["data"]?[1]?["index"] == 1)
+            #expect(body["data"]?[1]?["object"] == "embedding")
+            // The mock's values for three words: (3 + i) / 10.
+            #expect(body["data"]?[1]?["embedding"] == [0.3, 0.4, 0.5, 0.6])
+            // Gemini got one request per input, named models/…, with the dimensions.
+            #expect(gateway.mock.lastBody?["requests"]?[0]?["model"] == "models/gemini-embedding-001")
+            #expect(gateway.mock.lastBody?["requests"]?[1]?["content"]?["parts"]?[0]?["text"] == "one two three")
+            #expect(gateway.mock.lastBody?["requests"]?[0]?["outputDimensionality"] == 4)
+            // 2 + 3 words reported; 5 × 0.15 / 1M.
+            #expect(body["usage"]?["prompt_tokens"] == 5)
+            #expect(body["usage"]?["total_tokens"] == 5)
+            let row = try #require(try await gateway.usageRows().first)
+            #expect(row.provider == "gemini")
+            #expect((row.uncachedInput, row.output, row.estimated) == (5, 0, false))
+            #expect(row.cost == "0.000000750000")
+        }
+    }
+
+    @Test func geminiEmbeddingsComeAsBase64WhenAskedFor() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key,
+                                                  body: #"{"model": "gemini-embedding-001", "input": "hello there", "encoding_format": "base64"}"#)
+            #expect(response.status == .ok)
+            let encoded = try #require(try response.json()["data"]?[0]?["embedding"]?.stringValue)
+            let bytes = try #require(Data(base64Encoded: encoded))
+            #expect(bytes.count == 8 * 4)
+            // Little-endian float32s, as OpenAI's base64 embeddings: (2 + i) / 10.
+            let floats = stride(from: 0, to: bytes.count, by: 4).map { offset in
+                Float(bitPattern: bytes[offset..<offset + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            }
+            #expect(floats == (0..<8).map { Float((2 + Double($0)) / 10) })
+        }
+    }
+
+    @Test func geminiEmbeddingsWithoutReportedUsageAreBilledAtTheBound() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key,
+                                                  body: #"{"model": "gemini-embedding-no-usage", "input": "a b c"}"#)
+            #expect(response.status == .ok)
+            // No usageMetadata: the answer still carries usage, the byte bound that was billed.
+            #expect(try response.json()["usage"]?["prompt_tokens"] == 5)
+            let row = try #require(try await gateway.usageRows().first)
+            #expect((row.uncachedInput, row.estimated) == (5, true))
+        }
+    }
+
+    @Test func geminiEmbeddingsOfTokenArraysAreRefused() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key, body: #"{"model": "gemini-embedding-001", "input": [[1, 2, 3]]}"#)
+            #expect(response.status == .badRequest)
+            #expect(try response.errorBody()["code"] == "unsupported_for_provider")
+            #expect(try response.errorBody()["param"] == "input")
+            #expect(gateway.mock.total == 0)
+            #expect(try await gateway.usageRows().isEmpty)
+        }
+    }
+
     @Test func embeddingsOnAChatOnlyProviderAreRefused() async throws {
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()

@@ -199,9 +199,10 @@ struct ProxyController {
         }
         let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
         let cost = attempt.completed(usage, estimated: reported == nil)
-        if let usageJSON = body["usage"] {
-            body["usage"] = StreamMeter.withCost(usageJSON, cost)
-        }
+        // An upstream that reports no usage (Gemini may not) is answered with what was billed:
+        // the input's bound, as OpenAI's answer always carries `usage`.
+        let billed = JSONValue.integer(Int64(usage.input))
+        body["usage"] = StreamMeter.withCost(body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed], cost)
         return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
     }
 

@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Logging
 import OpenAIWire
 
-/// Gemini through Google's Gemini API (`POST {base}/v1beta/models/{model}:generateContent`).
+/// Gemini through Google's Gemini API (`POST {base}/v1beta/models/{model}:generateContent`, and
+/// `:batchEmbedContents` for embeddings).
 public struct GeminiProvider: ChatProvider {
     let http: UpstreamHTTP
 
@@ -22,7 +23,9 @@ public struct GeminiProvider: ChatProvider {
     }
 
     public func embed(_ request: EmbeddingsRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer {
-        throw ProviderError.untranslatable(deployment.provider, "Gemini embeddings are not supported through this gateway yet", param: "model")
+        let response = try await send(try GeminiEmbeddings.request(request, on: deployment), path: ":batchEmbedContents", on: deployment, logger: logger)
+        let answer = try await http.json(response, provider: deployment.provider)
+        return UpstreamAnswer(body: try GeminiEmbeddings.answer(.object(answer), on: deployment, base64: GeminiEmbeddings.wantsBase64(request)))
     }
 
     private func send(_ body: JSONValue, path: String, on deployment: Deployment, logger: Logger) async throws -> HTTPClientResponse {
