@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Pricing", plugins: ["EmbedFiles"]),
         .target(name: "Governance", dependencies: ["Pricing"]),
         .target(name: "Metering", dependencies: ["Pricing", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Routing"),
         .target(
             name: "Providers",
             dependencies: [
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "OpenAIWire", "Pricing", "Governance", "Metering", "Providers", "PostgresStorage",
+                "OpenAIWire", "Pricing", "Governance", "Metering", "Routing", "Providers", "PostgresStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -118,6 +119,7 @@ let package = Package(
         .testTarget(name: "PricingTests", dependencies: ["Pricing"], exclude: ["Fixtures"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "Gateway", "TollgateTestSupport"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "OpenAIWire"]),

@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+
+/// The breakers and recent outcomes of every deployment, by id (`provider/model`), shared by all
+/// requests. Each call holds the lock for a few field updates; nothing here waits.
+public final class HealthBoard: Sendable {
+    /// What `GET /admin/deployments` shows of one deployment.
+    public struct Snapshot: Sendable, Equatable {
+        public var id: String
+        public var state: Breaker.State
+        public var failuresInARow: Int
+        /// Of the last `window` outcomes.
+        public var recentSuccesses: Int
+        public var recentErrors: Int
+        /// Median latency of the recent outcomes, in milliseconds (nil before the first).
+        public var medianLatencyMilliseconds: Int?
+    }
+
+    /// How many outcomes the recent counts cover.
+    public static let window = 100
+
+    private struct Entry {
+        var breaker: Breaker
+        var outcomes: [(ok: Bool, milliseconds: Int)] = []
+        var next = 0
+
+        mutating func remember(ok: Bool, milliseconds: Int) {
+            if outcomes.count < HealthBoard.window {
+                outcomes.append((ok, milliseconds))
+            } else {
+                outcomes[next] = (ok, milliseconds)
+                next = (next + 1) % HealthBoard.window
+            }
+        }
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let limits: Mutex<RouterLimits>
+
+    public init(limits: RouterLimits = RouterLimits()) {
+        self.limits = Mutex(limits)
+    }
+
+    /// New limits (a reload) apply to every breaker from now on; states are kept.
+    public func reconfigure(_ limits: RouterLimits) {
+        self.limits.withLock { $0 = limits }
+        entries.withLock { entries in
+            for id in entries.keys {
+                entries[id]?.breaker.failuresToTrip = limits.cooldownAfterFailures
+                entries[id]?.breaker.cooldown = limits.cooldownSeconds
+            }
+        }
+    }
+
+    /// Whether a request may use deployment `id` now; may take the probe (see `Breaker.admit`).
+    public func admit(_ id: String, at now: Date) -> Bool {
+        let fresh = newBreaker()
+        return entries.withLock { entries in
+            entries[id, default: Entry(breaker: fresh)].breaker.admit(at: now)
+        }
+    }
+
+    /// Whether a request could use deployment `id` now, without taking the probe.
+    public func isAvailable(_ id: String, at now: Date) -> Bool {
+        entries.withLock { $0[id]?.breaker.wouldAdmit(at: now) ?? true }
+    }
+
+    /// The deployment answered (any status that is not its own failure).
+    public func succeeded(_ id: String, milliseconds: Int) {
+        let fresh = newBreaker()
+        entries.withLock { entries in
+            entries[id, default: Entry(breaker: fresh)].breaker.succeeded()
+            entries[id]?.remember(ok: true, milliseconds: milliseconds)
+        }
+    }
+
+    /// The deployment failed (unreachable, timed out, 429, 5xx); `retryAfter` in seconds.
+    public func failed(_ id: String, at now: Date, retryAfter: TimeInterval?, milliseconds: Int) {
+        let fresh = newBreaker()
+        entries.withLock { entries in
+            entries[id, default: Entry(breaker: fresh)].breaker.failed(at: now, retryAfter: retryAfter)
+            entries[id]?.remember(ok: false, milliseconds: milliseconds)
+        }
+    }
+
+    /// Every deployment seen so far, by id.
+    public func snapshot() -> [Snapshot] {
+        entries.withLock { entries in
+            entries.map { id, entry in
+                let latencies = entry.outcomes.map(\.milliseconds).sorted()
+                let successes = entry.outcomes.reduce(0) { $0 + ($1.ok ? 1 : 0) }
+                return Snapshot(
+                    id: id, state: entry.breaker.state, failuresInARow: entry.breaker.failuresInARow,
+                    recentSuccesses: successes, recentErrors: entry.outcomes.count - successes,
+                    medianLatencyMilliseconds: latencies.isEmpty ? nil : latencies[latencies.count / 2])
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    private func newBreaker() -> Breaker {
+        let limits = self.limits.withLock { $0 }
+        return Breaker(failuresToTrip: limits.cooldownAfterFailures, cooldown: limits.cooldownSeconds)
+    }
+}
