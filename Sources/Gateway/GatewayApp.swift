@@ -41,7 +41,7 @@ public enum GatewayApp {
         // Until the stored prices are loaded (before the server starts), the local catalogue.
         let prices = PriceBook(try PriceTable(builtIn: builtInPrices, files: filePrices))
         let configFile = configuration.configFile ?? Self.defaultConfigFile()
-        let catalog = try ProviderCatalog(environment: configuration.environment, configFile: configFile)
+        let routing = RoutingBook(try RoutingSetup.load(environment: configuration.environment, configFile: configFile))
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
         _ = try migrations.files()
 
@@ -74,7 +74,7 @@ public enum GatewayApp {
             onWritten: { events, result in await budgets.written(events, result: result) })
 
         let meter = UsageMeter(
-            prices: prices, recorder: recorder, multipliers: catalog.endpoints.compactMapValues(\.priceMultiplier), logger: logger)
+            prices: prices, recorder: recorder, multiplier: { provider in routing.current.multipliers[provider] }, logger: logger)
 
         let router = Router(context: TollgateRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
@@ -93,7 +93,7 @@ public enum GatewayApp {
         let failures = FailedAuthLimiter(maxFailures: configuration.maxFailedAuthPerMinute)
         let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures))
         ProxyController(
-            catalog: catalog, providers: ProviderSet(http: UpstreamHTTP(client: http)),
+            routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
             meter: meter, budgets: budgets,
             maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
@@ -107,7 +107,7 @@ public enum GatewayApp {
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
             isKnownModel: { model in
                 let table = prices.table
-                return table.price(for: model) != nil && catalog.deployment(for: model, prices: table) != nil
+                return table.price(for: model) != nil && routing.current.catalog.deployment(for: model, prices: table) != nil
             },
             maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
@@ -118,8 +118,8 @@ public enum GatewayApp {
         ).add(to: admin)
 
         logger.info("serving models", metadata: [
-            "tollgate.providers": "\(catalog.endpoints.keys.sorted().joined(separator: ", "))",
-            "tollgate.models": "\(catalog.models(prices: prices.table, at: configuration.clock()).joined(separator: ", "))",
+            "tollgate.providers": "\(routing.current.catalog.endpoints.keys.sorted().joined(separator: ", "))",
+            "tollgate.models": "\(routing.current.catalog.models(prices: prices.table, at: configuration.clock()).joined(separator: ", "))",
         ])
         var app = Application(
             router: router,

@@ -63,6 +63,32 @@ public struct GatewayError: HTTPResponseError, Sendable {
                      type: "permission_error", param: "model", code: "model_not_allowed")
     }
 
+    /// 400 `no_route`: `auto` (or no model) with no route for the task and no default route.
+    static func noRoute(_ message: String) -> GatewayError {
+        GatewayError(.badRequest, "Cannot choose a model: \(message). Name a model, or add the route to tollgate.yaml (routes:) or to the team (PATCH /admin/teams/{id}).",
+                     type: "invalid_request_error", param: "model", code: "no_route")
+    }
+
+    /// 400 `model_cannot_take_request`: the model lacks what the request needs (images, tools, context).
+    static func modelCannotTake(_ model: String, because reason: String) -> GatewayError {
+        GatewayError(.badRequest, "The model '\(model)' cannot take this request: \(reason).",
+                     type: "invalid_request_error", param: "model", code: "model_cannot_take_request")
+    }
+
+    /// 400 `no_candidate`: every model of the route was skipped; the message lists why.
+    static func noCandidate(_ reasons: [String]) -> GatewayError {
+        GatewayError(.badRequest, "No model of the route can serve this request: " + reasons.joined(separator: " "),
+                     type: "invalid_request_error", param: "model", code: "no_candidate")
+    }
+
+    /// 503 `deployments_resting`: every deployment that could serve the request is in its
+    /// cooldown after failures.
+    static func deploymentsResting(_ deployments: [String], retryAfter: Int) -> GatewayError {
+        GatewayError(.serviceUnavailable,
+                     "Every deployment that could serve this request is resting after failures (\(deployments.joined(separator: ", "))). Try again in \(max(retryAfter, 1)) s.",
+                     type: "upstream_error", code: "deployments_resting", headers: [.retryAfter: "\(max(retryAfter, 1))"])
+    }
+
     static func conflict(_ message: String) -> GatewayError {
         GatewayError(.conflict, message, type: "invalid_request_error", code: "conflict")
     }

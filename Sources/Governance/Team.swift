@@ -15,11 +15,14 @@ public struct Team: Sendable, Hashable, Codable {
     public var downgrades: [String: String]
     /// Where budget alerts are posted.
     public var alertWebhookURL: String?
+    /// Task → models to try for its keys' `auto` requests, over the configuration's routes of the
+    /// same name; nil for none.
+    public var routes: [String: [String]]?
     public var createdAt: Date
 
     public init(
         id: UUID, name: String, monthlyBudget: Money?, softBudget: Money? = nil, budgetTimeZone: String = "UTC",
-        downgrades: [String: String] = [:], alertWebhookURL: String? = nil, createdAt: Date
+        downgrades: [String: String] = [:], alertWebhookURL: String? = nil, routes: [String: [String]]? = nil, createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -28,6 +31,7 @@ public struct Team: Sendable, Hashable, Codable {
         self.budgetTimeZone = budgetTimeZone
         self.downgrades = downgrades
         self.alertWebhookURL = alertWebhookURL
+        self.routes = routes
         self.createdAt = createdAt
     }
 

@@ -6,7 +6,7 @@ public struct ChatCompletionRequest: Sendable {
     /// The body as received, with Tollgate's own edits applied.
     public var body: [String: JSONValue]
 
-    /// Parses and validates a body: `model` a string, `messages` a non-empty array of objects with a
+    /// Parses and validates a body: `model` a string when present, `messages` a non-empty array of objects with a
     /// string `role`, and `stream`, `max_tokens`, `stream_options`, `metadata` of the right types.
     public init(body buffer: ByteBuffer) throws(WireError) {
         let value: JSONValue
@@ -27,11 +27,11 @@ public struct ChatCompletionRequest: Sendable {
     }
 
     private static func validate(_ body: [String: JSONValue]) throws(WireError) {
-        guard let model = body["model"] else {
-            throw WireError("Missing required parameter: 'model'.", param: "model")
-        }
-        guard let name = model.stringValue, !name.isEmpty else {
-            throw WireError("Invalid type for 'model': expected a non-empty string, but got \(model.typeName).", param: "model")
+        // A request without a model (or with `auto`) is routed by its task.
+        if let model = body["model"], !model.isNull {
+            guard let name = model.stringValue, !name.isEmpty else {
+                throw WireError("Invalid type for 'model': expected a non-empty string, but got \(model.typeName).", param: "model")
+            }
         }
         guard let messages = body["messages"] else {
             throw WireError("Missing required parameter: 'messages'.", param: "messages")
@@ -90,7 +90,22 @@ public struct ChatCompletionRequest: Sendable {
         set { body["model"] = .string(newValue) }
     }
 
+    /// The model asked for; nil when the request leaves the choice to routing.
+    public var requestedModel: String? { body["model"]?.stringValue }
+
     public var messages: [JSONValue] { body["messages"]?.arrayValue ?? [] }
+
+    /// Whether a message carries an image part.
+    public var hasImages: Bool {
+        messages.contains { message in
+            message["content"]?.arrayValue?.contains { $0["type"]?.stringValue == "image_url" } ?? false
+        }
+    }
+
+    /// Whether the request offers tools (or the older `functions`).
+    public var hasTools: Bool {
+        !(body["tools"]?.arrayValue?.isEmpty ?? true) || !(body["functions"]?.arrayValue?.isEmpty ?? true)
+    }
 
     public var isStreaming: Bool { body["stream"]?.boolValue ?? false }
 

@@ -31,6 +31,10 @@ public struct ModelPrice: Sendable, Hashable {
     public var maxInputTokens: Int?
     /// The most output tokens the model can produce in one answer, for budget estimates.
     public var maxOutputTokens: Int?
+    /// false when the model takes no images or no tools: routing skips it for requests that
+    /// carry them. nil is unknown, taken as able.
+    public var supportsImages: Bool?
+    public var supportsTools: Bool?
     /// From this day on the provider no longer serves the model.
     public var retiredFrom: Date?
     /// The model to use instead, once retired.

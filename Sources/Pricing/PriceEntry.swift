@@ -60,6 +60,10 @@ public struct PriceEntry: Codable, Sendable, Hashable {
     public var service_tiers: [String: RateSet]?
     public var max_input_tokens: Int?
     public var max_output_tokens: Int?
+    /// false when the model takes no images (routing skips it for such requests); nil unknown.
+    public var supports_images: Bool?
+    /// false when the model takes no tools; nil unknown.
+    public var supports_tools: Bool?
     public var retired_from: String?
     public var replaced_by: String?
     public var source: String?
@@ -121,10 +125,13 @@ public struct PriceEntry: Codable, Sendable, Hashable {
         if let replaced_by, replaced_by.isEmpty || replaced_by == model {
             throw PricingError("\(name).replaced_by must name another model", field: "replaced_by")
         }
-        return ModelPrice(
+        var price = ModelPrice(
             model: model, provider: provider, rates: rates, tiers: tiers, serviceTiers: serviceTiers, effectiveFrom: effectiveFrom,
             maxInputTokens: max_input_tokens, maxOutputTokens: max_output_tokens, retiredFrom: retiredFrom, replacedBy: replaced_by,
             source: source ?? defaultSource)
+        price.supportsImages = supports_images
+        price.supportsTools = supports_tools
+        return price
     }
 
     /// `path` names the rates in messages (`gpt-4o.tiers[200000]`), `prefix` in `field`

@@ -21,6 +21,11 @@ public struct Deployment: Sendable, Hashable {
     public var apiKey: String?
     /// The name the upstream knows the model by.
     public var upstreamModel: String
+    /// Its share of the model's traffic among the model's deployments (`weight` in `tollgate.yaml`).
+    public var weight: Int = 1
+
+    /// `provider/model`: how breakers, reports and `GET /admin/deployments` name it.
+    public var id: String { provider + "/" + model }
 
     public init(model: String, provider: String, kind: ProviderKind, baseURL: String, apiKey: String?, upstreamModel: String? = nil) {
         self.model = model

@@ -50,6 +50,11 @@ public struct Breaker: Sendable, Equatable {
         return copy.admit(at: now)
     }
 
+    /// The probe was taken but nothing was sent: the next request may probe at once.
+    public mutating func releaseProbe() {
+        if case .probing(let since) = state { state = .coolingDown(until: since) }
+    }
+
     public mutating func succeeded() {
         state = .healthy
         failuresInARow = 0

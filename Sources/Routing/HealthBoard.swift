@@ -65,6 +65,20 @@ public final class HealthBoard: Sendable {
         entries.withLock { $0[id]?.breaker.wouldAdmit(at: now) ?? true }
     }
 
+    /// When deployment `id`'s rest ends, while it rests.
+    public func restEnds(_ id: String) -> Date? {
+        entries.withLock { entries in
+            if case .coolingDown(let until) = entries[id]?.breaker.state { return until }
+            return nil
+        }
+    }
+
+    /// A request admitted to deployment `id` did not use it after all (nothing was sent): a probe
+    /// it took goes to the next request.
+    public func released(_ id: String) {
+        entries.withLock { entries in entries[id]?.breaker.releaseProbe() }
+    }
+
     /// The deployment answered (any status that is not its own failure).
     public func succeeded(_ id: String, milliseconds: Int) {
         let fresh = newBreaker()

@@ -118,12 +118,12 @@ import TollgateTestSupport
     @Test func aMultiplierMustBeAPlainPositiveDecimal() throws {
         for bad in ["0", "-1", "abc", "1e-3", "0.1234567", "101"] {
             #expect(throws: ConfigurationError.self) {
-                _ = try ProviderCatalog.parse(yaml: """
+                _ = try ProviderCatalog.providers(of: ProviderCatalog.decode(yaml: """
                     providers:
                       - name: p
                         base_url: http://127.0.0.1:9/v1
                         price_multiplier: "\(bad)"
-                    """, environment: [:])
+                    """), environment: [:])
             }
         }
     }

@@ -25,7 +25,7 @@ import TollgateTestSupport
     }
 
     static func served(_ resolution: ProviderCatalog.Resolution) -> (String, String)? {
-        guard case .served(let deployment) = resolution else { return nil }
+        guard case .served(let deployments) = resolution, let deployment = deployments.first else { return nil }
         return (deployment.provider, deployment.model)
     }
 

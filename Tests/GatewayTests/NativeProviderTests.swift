@@ -140,7 +140,10 @@ import TollgateTestSupport
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()
             for stream in [false, true] {
-                let response = try await gateway.chat(key: key, ["model": .string(model), "stream": .bool(stream), "messages": [Self.user]])
+                // A deployment of its own for the stream: a 429's or 529's retry-after rests the first.
+                let provider = model.hasPrefix("claude") ? "mock-anthropic" : "mock-gemini"
+                let name = stream ? "\(provider)/\(model)-stream" : model
+                let response = try await gateway.chat(key: key, ["model": .string(name), "stream": .bool(stream), "messages": [Self.user]])
                 #expect(response.status == status)
                 #expect(try response.errorBody()["code"]?.stringValue == code)
                 #expect(response.headers[.retryAfter] == retryAfter)

@@ -31,8 +31,10 @@ import TollgateTestSupport
         try await GatewayHarness.run { gateway in
             let (_, key) = try await gateway.makeCaller()
             for stream in [false, true] {
+                // A deployment of its own for the stream: a 429's retry-after rests the first.
+                let model = stream ? "mock/\(testCase.model)-stream" : testCase.model
                 let response = try await gateway.chat(key: key, [
-                    "model": .string(testCase.model), "stream": .bool(stream), "messages": [["role": "user", "content": "hi"]],
+                    "model": .string(model), "stream": .bool(stream), "messages": [["role": "user", "content": "hi"]],
                 ])
                 #expect(response.status == testCase.status, "stream: \(stream)")
                 if let code = testCase.code {

@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: [
         ("{not json", nil as String?, "not valid JSON"),
         ("[1, 2]", nil, "must be a JSON object"),
-        (#"{"messages": [{"role": "user", "content": "x"}]}"#, "model", "Missing required parameter: 'model'"),
+        (#"{"model": "", "messages": [{"role": "user", "content": "x"}]}"#, "model", "expected a non-empty string, but got string"),
         (#"{"model": 4, "messages": [{"role": "user", "content": "x"}]}"#, "model", "expected a non-empty string, but got number"),
         (#"{"model": "m"}"#, "messages", "Missing required parameter: 'messages'"),
         (#"{"model": "m", "messages": "hi"}"#, "messages", "expected an array, but got string"),

@@ -103,12 +103,15 @@ final class BudgetService: Sendable {
     ///   - estimate: the request's upper cost estimate on a model; nil when the model has no price.
     ///   - tokens: the request's token estimate for `tpm_limit`.
     ///   - downgrades: the team's downgrade map, limited to models this gateway can serve.
+    ///   - countsAgainstRateLimits: false for a fallback hop of a request already counted.
     func admit(
-        _ principal: Principal, model: String, tokens: Int, downgrades: [String: String], estimate: (String) -> Money?
+        _ principal: Principal, model: String, tokens: Int, downgrades: [String: String], estimate: (String) -> Money?,
+        countsAgainstRateLimits: Bool = true
     ) async throws -> BudgetHold {
         let now = clock()
         let key = principal.key
-        if case .limited(let limit, let retryAfter) = limiter.acquire(keyID: key.id, rpm: key.rpmLimit, tpm: key.tpmLimit, tokens: tokens, now: now) {
+        if countsAgainstRateLimits,
+           case .limited(let limit, let retryAfter) = limiter.acquire(keyID: key.id, rpm: key.rpmLimit, tpm: key.tpmLimit, tokens: tokens, now: now) {
             throw GatewayError.rateLimited(limit, key: key.name, limitValue: limit == .requests ? key.rpmLimit : key.tpmLimit, retryAfter: retryAfter)
         }
         let scopes = scopes(for: principal, at: now)

@@ -1,6 +1,7 @@
 import Foundation
 import Pricing
 import Providers
+import Routing
 import Yams
 
 /// Which model is served where: built-in providers switched on by their key variables, plus the
@@ -31,8 +32,8 @@ public struct ProviderCatalog: Sendable {
         }
     }
 
-    /// Models `tollgate.yaml` lists, by public name.
-    public private(set) var deployments: [String: Deployment] = [:]
+    /// Models `tollgate.yaml` lists, by public name: one deployment per provider that lists it.
+    public private(set) var deployments: [String: [Deployment]] = [:]
     /// Providers by name.
     public private(set) var endpoints: [String: Endpoint] = [:]
     /// Built-in providers that are off, with the variable that would switch them on.
@@ -75,12 +76,40 @@ public struct ProviderCatalog: Sendable {
     }
 
     public init(deployments: [Deployment]) {
-        for deployment in deployments { self.deployments[deployment.model] = deployment }
+        for deployment in deployments { self.deployments[deployment.model, default: []].append(deployment) }
     }
 
     /// The built-in providers whose key variable is set, then the config file's providers, which
     /// win on a name clash.
     public init(environment: [String: String], configFile: String?) throws {
+        self = try Self.load(environment: environment, configFile: configFile).catalog
+    }
+
+    /// The providers and the routing table of `environment` and `configFile` (see `init`).
+    static func load(environment: [String: String], configFile: String?) throws -> (catalog: ProviderCatalog, table: RoutingTable) {
+        var catalog = ProviderCatalog(deployments: [])
+        var table = RoutingTable()
+        try catalog.addBuiltIns(environment: environment)
+        if let configFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: configFile, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read the configuration file \(configFile): \((error as NSError).localizedDescription)")
+            }
+            let file = try Self.decode(yaml: text)
+            let (endpoints, deployments) = try Self.providers(of: file, environment: environment)
+            for endpoint in endpoints {
+                catalog.endpoints[endpoint.name] = endpoint
+                catalog.disabledProviders[endpoint.name] = nil
+            }
+            for deployment in deployments { catalog.deployments[deployment.model, default: []].append(deployment) }
+            table = try Self.routingTable(of: file)
+        }
+        return (catalog, table)
+    }
+
+    private mutating func addBuiltIns(environment: [String: String]) throws {
         for builtIn in Self.builtIns {
             guard let key = environment[builtIn.keyVariable], !key.isEmpty else {
                 disabledProviders[builtIn.name] = builtIn.keyVariable
@@ -90,25 +119,12 @@ public struct ProviderCatalog: Sendable {
             endpoints[builtIn.name] = Endpoint(
                 name: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key, upstreamNames: builtIn.upstreamNames)
         }
-        if let configFile {
-            let text: String
-            do {
-                text = try String(contentsOfFile: configFile, encoding: .utf8)
-            } catch {
-                throw ConfigurationError("cannot read the configuration file \(configFile): \((error as NSError).localizedDescription)")
-            }
-            let (endpoints, deployments) = try Self.parse(yaml: text, environment: environment)
-            for endpoint in endpoints {
-                self.endpoints[endpoint.name] = endpoint
-                disabledProviders[endpoint.name] = nil
-            }
-            for deployment in deployments { self.deployments[deployment.model] = deployment }
-        }
     }
 
     /// Where a requested model name goes.
     public enum Resolution: Sendable, Equatable {
-        case served(Deployment)
+        /// The model's deployments: one, or several sharing its traffic by weight.
+        case served([Deployment])
         /// The model belongs to a built-in provider that is off: set this variable.
         case providerOff(provider: String, variable: String)
         case unknown
@@ -116,25 +132,25 @@ public struct ProviderCatalog: Sendable {
 
     /// Resolves `name` (see the type's documentation); `prices` is the catalogue in force.
     public func resolve(_ name: String, prices: PriceTable) -> Resolution {
-        if let deployment = deployments[name] { return .served(deployment) }
+        if let listed = deployments[name], !listed.isEmpty { return .served(listed) }
         if let slash = name.firstIndex(of: "/") {
             let provider = String(name[..<slash])
             let model = String(name[name.index(after: slash)...])
             if !model.isEmpty {
-                if let endpoint = endpoints[provider] { return .served(endpoint.deployment(model)) }
+                if let endpoint = endpoints[provider] { return .served([endpoint.deployment(model)]) }
                 if let variable = disabledProviders[provider] { return .providerOff(provider: provider, variable: variable) }
             }
         }
         for provider in [prices.price(for: name)?.provider, Self.family(of: name)].compactMap({ $0 }) {
-            if let endpoint = endpoints[provider] { return .served(endpoint.deployment(name)) }
+            if let endpoint = endpoints[provider] { return .served([endpoint.deployment(name)]) }
             if let variable = disabledProviders[provider] { return .providerOff(provider: provider, variable: variable) }
         }
         return .unknown
     }
 
-    /// The deployment for `name`, if any.
+    /// The first deployment of `name`, if any.
     public func deployment(for name: String, prices: PriceTable) -> Deployment? {
-        if case .served(let deployment) = resolve(name, prices: prices) { return deployment }
+        if case .served(let deployments) = resolve(name, prices: prices) { return deployments.first }
         return nil
     }
 
@@ -166,13 +182,15 @@ public struct ProviderCatalog: Sendable {
     ///       - name: deepseek-r1            # or renamed
     ///         upstream: deepseek-reasoner
     /// ```
-    static func parse(yaml: String, environment: [String: String]) throws -> (endpoints: [Endpoint], deployments: [Deployment]) {
-        let file: ConfigFile
+    static func decode(yaml: String) throws -> ConfigFile {
         do {
-            file = try YAMLDecoder().decode(ConfigFile.self, from: yaml)
+            return try YAMLDecoder().decode(ConfigFile.self, from: yaml)
         } catch {
             throw ConfigurationError("tollgate.yaml: \(error)")
         }
+    }
+
+    static func providers(of file: ConfigFile, environment: [String: String]) throws -> (endpoints: [Endpoint], deployments: [Deployment]) {
         var deployments: [Deployment] = []
         var endpoints: [Endpoint] = []
         for provider in file.providers ?? [] {
@@ -197,15 +215,39 @@ public struct ProviderCatalog: Sendable {
                 }
                 multiplier = value
             }
+            let weight = provider.weight ?? 1
+            guard (1...1000).contains(weight) else {
+                throw ConfigurationError("tollgate.yaml: provider \(provider.name): weight \(weight) must be 1 to 1000")
+            }
+            guard !endpoints.contains(where: { $0.name == provider.name }) else {
+                throw ConfigurationError("tollgate.yaml: provider \(provider.name) is listed twice")
+            }
             let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey, priceMultiplier: multiplier)
             endpoints.append(endpoint)
             for model in provider.models ?? [] {
                 var deployment = endpoint.deployment(model.name)
                 if let upstream = model.upstream { deployment.upstreamModel = upstream }
+                deployment.weight = weight
                 deployments.append(deployment)
             }
         }
         return (endpoints, deployments)
+    }
+
+    /// The routing part of `tollgate.yaml` (`aliases`, `routes`, `fallbacks`, `router`), validated.
+    static func routingTable(of file: ConfigFile) throws -> RoutingTable {
+        let defaults = RouterLimits()
+        let limits = RouterLimits(
+            maxAttempts: file.router?.max_attempts ?? defaults.maxAttempts,
+            deadlineSeconds: file.router?.deadline_seconds ?? defaults.deadlineSeconds,
+            cooldownAfterFailures: file.router?.cooldown_after_failures ?? defaults.cooldownAfterFailures,
+            cooldownSeconds: file.router?.cooldown_seconds ?? defaults.cooldownSeconds)
+        do {
+            return try RoutingTable(aliases: file.aliases ?? [:], routes: file.routes ?? [:], fallbacks: file.fallbacks ?? [:], limits: limits)
+                .validated()
+        } catch {
+            throw ConfigurationError("tollgate.yaml: \(error)")
+        }
     }
 }
 
@@ -219,6 +261,15 @@ struct ConfigFile: Decodable {
         var models: [Model]?
         /// A decimal string (`"0.85"`): the provider's costs are the catalogue's times this.
         var price_multiplier: String?
+        /// Its share of traffic for each model it lists that other providers list too.
+        var weight: Int?
+    }
+
+    struct RouterSettings: Decodable {
+        var max_attempts: Int?
+        var deadline_seconds: Double?
+        var cooldown_after_failures: Int?
+        var cooldown_seconds: Double?
     }
 
     /// A model entry: a bare name, or `{name, upstream}`.
@@ -240,6 +291,10 @@ struct ConfigFile: Decodable {
     }
 
     var providers: [Provider]?
+    var aliases: [String: String]?
+    var routes: [String: [String]]?
+    var fallbacks: [String: [String]]?
+    var router: RouterSettings?
 }
 
 /// A configuration that cannot be used, with what to fix.

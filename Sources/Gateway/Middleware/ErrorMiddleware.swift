@@ -45,6 +45,8 @@ struct ErrorMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let tollgateRequestID = Self("x-tollgate-request-id")!
     static let tollgateModel = Self("x-tollgate-model")!
+    static let tollgateProvider = Self("x-tollgate-provider")!
+    static let tollgateAttempts = Self("x-tollgate-attempts")!
     static let tollgateTask = Self("x-tollgate-task")!
     static let tollgateDowngradedFrom = Self("x-tollgate-downgraded-from")!
     static let tollgateBudgetRemaining = Self("x-tollgate-budget-remaining")!

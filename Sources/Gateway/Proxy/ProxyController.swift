@@ -8,11 +8,12 @@ import NIOCore
 import OpenAIWire
 import Pricing
 import Providers
+import Routing
 
 /// The OpenAI-compatible endpoints: chat completions (streamed or not), embeddings and the models
 /// a key may use. Every call passes the rate limits and budgets before it reaches an upstream.
 struct ProxyController {
-    let catalog: ProviderCatalog
+    let routing: RoutingBook
     let providers: ProviderSet
     let meter: UsageMeter
     let budgets: BudgetService
@@ -32,54 +33,47 @@ struct ProxyController {
         var chat = try await chatRequest(request)
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
-        let requested = chat.model
-        // One price table for the whole call: a price posted meanwhile applies from the next one.
-        let prices = meter.prices.table
-        let deployment = try resolve(requested, for: principal, prices: prices)
-        let shape = RequestShape(chat)
-        try checkPriceable(shape, model: deployment.model, prices: prices)
-        let rateTokens = principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(shape.maxOutput ?? 0)
-        let hold = try await admit(
-            principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: rateTokens, prices: prices)
-        let attempt = try self.attempt(
-            context: context, principal: principal, task: task, requested: requested, resolved: deployment, hold: hold, shape: shape,
-            streamed: chat.isStreaming, prices: prices)
+        // One price table and one routing setup for the whole call: a change made meanwhile
+        // applies from the next call.
+        let call = RoutedRequest(
+            principal: principal, task: task, requested: chat.requestedModel, prices: meter.prices.table, setup: routing.current,
+            shape: RequestShape(chat), streamed: chat.isStreaming,
+            needs: RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: TokenEstimate.tokens(in: chat.promptText)),
+            rateTokens: principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(RequestShape(chat).maxOutput ?? 0))
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
-        let provider = providers.provider(for: attempt.call.deployment.kind)
-
-        if chat.isStreaming {
-            return try await stream(chat, attempt: attempt, provider: provider, logger: logger)
+        let request = chat
+        return try await route(call, context: context) { attempt in
+            var chat = request
+            chat.model = attempt.call.deployment.model
+            let provider = providers.provider(for: attempt.call.deployment.kind)
+            if chat.isStreaming {
+                return try await stream(chat, attempt: attempt, provider: provider, logger: logger)
+            }
+            let answer = try await provider.complete(chat, on: attempt.call.deployment, logger: logger)
+            if let usage = answer.usage, !usage.isPlausible {
+                throw ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts")
+            }
+            var body = answer.body
+            let usage = answer.usage.map(UsageMeter.tokenUsage)
+                ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
+            let cost = attempt.completed(usage, serviceTier: answer.usage?.serviceTier, estimated: answer.usage == nil)
+            if let usageJSON = body["usage"], answer.usage != nil {
+                body["usage"] = StreamMeter.withCost(usageJSON, cost)
+            }
+            return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
         }
-        let answer: UpstreamAnswer
-        do {
-            answer = try await provider.complete(chat, on: attempt.call.deployment, logger: logger)
-        } catch {
-            throw fail(attempt, error, logger: logger)
-        }
-        if let usage = answer.usage, !usage.isPlausible {
-            throw fail(attempt, ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts"), logger: logger)
-        }
-        var body = answer.body
-        let usage = answer.usage.map(UsageMeter.tokenUsage)
-            ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
-        let cost = attempt.completed(usage, serviceTier: answer.usage?.serviceTier, estimated: answer.usage == nil)
-        if let usageJSON = body["usage"], answer.usage != nil {
-            body["usage"] = StreamMeter.withCost(usageJSON, cost)
-        }
-        return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
     }
 
     private func stream(_ chat: ChatCompletionRequest, attempt: AttemptSettlement, provider: any ChatProvider, logger: Logger) async throws -> Response {
         var upstreamRequest = chat
         upstreamRequest.requestStreamUsage()
         let call = attempt.call
-        let events: ChatEventStream
-        do {
-            events = try await provider.stream(upstreamRequest, on: call.deployment, logger: logger)
-        } catch {
-            throw fail(attempt, error, logger: logger)
-        }
+        let events = try await provider.stream(upstreamRequest, on: call.deployment, logger: logger)
+        // The first event is read before the answer is committed: until then a failure can still
+        // fall back to another deployment; after it, the client has bytes and none can.
+        let upstream = PeekedStream(events.makeAsyncIterator())
+        try await upstream.peek()
         let meter = self.meter
         let wantsUsage = chat.clientWantsStreamUsage
         let promptText = chat.promptText
@@ -92,11 +86,10 @@ struct ProxyController {
                 let billing = meter.billing(call, reportedTier: usage.serviceTier, usage: tokens)
                 return meter.cost(call, usage: tokens, mode: billing)
             }
-            var iterator = events.makeAsyncIterator()
             var failure: ProviderError?
             var clientFailure: (any Error)?
             do {
-                while let event = try await iterator.next() {
+                while let event = try await upstream.next() {
                     guard let bytes = watch.process(event) else {
                         if watch.sawImplausibleUsage {
                             failure = .badResponse(call.deployment.provider, "its usage has impossible token counts")
@@ -122,15 +115,15 @@ struct ProxyController {
             // connection at shutdown (the handler is cancelled) is a cut call, not a client that left.
             if let clientFailure, Task.isCancelled {
                 attempt.failed(.cancelled(call.deployment.provider, requestSent: true),
-                               reported: watch.usage ?? iterator.usageSoFar, streamedOutput: watch.contentChunks)
+                               reported: watch.usage ?? upstream.usageSoFar, streamedOutput: watch.contentChunks)
                 throw clientFailure
             }
             if let clientFailure {
-                attempt.abandoned(reported: watch.usage ?? iterator.usageSoFar, streamedOutput: watch.contentChunks)
+                attempt.abandoned(reported: watch.usage ?? upstream.usageSoFar, streamedOutput: watch.contentChunks)
                 throw clientFailure
             }
             if let failure {
-                attempt.failed(failure, reported: iterator.usageSoFar)
+                attempt.failed(failure, reported: upstream.usageSoFar)
                 logger.warning("upstream stream failed", metadata: [
                     LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(call.deployment.model)",
                     LogKey.provider: "\(call.deployment.provider)",
@@ -143,19 +136,6 @@ struct ProxyController {
             }
             try await writer.finish(nil)
         })
-    }
-
-    /// Settles a failed attempt and returns the caller's error; an upstream that misreported is logged.
-    private func fail(_ attempt: AttemptSettlement, _ error: any Error, logger: Logger) -> GatewayError {
-        let failure = Self.providerFailure(error, provider: attempt.call.deployment.provider)
-        attempt.failed(failure)
-        if failure.kind == .badResponse {
-            logger.error("upstream sent an invalid answer", metadata: [
-                LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(attempt.call.deployment.model)",
-                LogKey.provider: "\(attempt.call.deployment.provider)",
-            ])
-        }
-        return GatewayError.upstream(failure)
     }
 
     /// Any error of an upstream call as a `ProviderError`: providers throw those, and a task
@@ -178,32 +158,25 @@ struct ProxyController {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
-        let prices = meter.prices.table
-        let deployment = try resolve(embeddings.model, for: principal, prices: prices)
-        let shape = RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0)
-        let hold = try await admit(
-            principal, model: deployment.model, provider: deployment.provider, shape: shape, tokens: embeddings.inputTokenBound, prices: prices)
-        let attempt = try self.attempt(
-            context: context, principal: principal, task: task, requested: embeddings.model, resolved: deployment, hold: hold,
-            shape: shape, streamed: false, prices: prices)
-        let answer: UpstreamAnswer
-        do {
-            answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
-        } catch {
-            throw fail(attempt, error, logger: context.logger)
+        let call = RoutedRequest(
+            principal: principal, task: task, requested: embeddings.model, prices: meter.prices.table, setup: routing.current,
+            shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
+            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound)
+        return try await route(call, context: context) { attempt in
+            let answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
+            var body = answer.body
+            let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
+            if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
+                throw ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts")
+            }
+            let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
+            let cost = attempt.completed(usage, estimated: reported == nil)
+            // An upstream that reports no usage (Gemini may not) is answered with what was billed:
+            // the input's bound, as OpenAI's answer always carries `usage`.
+            let billed = JSONValue.integer(Int64(usage.input))
+            body["usage"] = StreamMeter.withCost(body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed], cost)
+            return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
         }
-        var body = answer.body
-        let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
-        if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
-            throw fail(attempt, ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts"), logger: context.logger)
-        }
-        let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
-        let cost = attempt.completed(usage, estimated: reported == nil)
-        // An upstream that reports no usage (Gemini may not) is answered with what was billed:
-        // the input's bound, as OpenAI's answer always carries `usage`.
-        let billed = JSONValue.integer(Int64(usage.input))
-        body["usage"] = StreamMeter.withCost(body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed], cost)
-        return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
     }
 
     // MARK: Models
@@ -211,9 +184,18 @@ struct ProxyController {
     @Sendable func models(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let prices = meter.prices.table
-        let data: [JSONValue] = catalog.models(prices: prices, at: budgets.clock()).filter(principal.key.allows(model:)).compactMap { name in
-            guard let deployment = catalog.deployment(for: name, prices: prices) else { return nil }
+        let setup = routing.current
+        var data: [JSONValue] = setup.catalog.models(prices: prices, at: budgets.clock()).filter(principal.key.allows(model:)).compactMap { name in
+            guard let deployment = setup.catalog.deployment(for: name, prices: prices) else { return nil }
             return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(deployment.provider)]
+        }
+        // Routing's names: `auto` when any route exists, and each alias whose model the key may use.
+        let routes = setup.table.routes.merging(principal.team.routes ?? [:]) { $1 }
+        if !routes.isEmpty {
+            data.append(["id": .string(RoutingTable.auto), "object": "model", "created": 0, "owned_by": "tollgate"])
+        }
+        for alias in setup.table.aliases.keys.sorted() where principal.key.allows(model: alias) || principal.key.allows(model: setup.table.resolve(alias)) {
+            data.append(["id": .string(alias), "object": "model", "created": 0, "owned_by": "tollgate"])
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -223,24 +205,27 @@ struct ProxyController {
     // MARK: Admission
 
     /// Rate limits and budgets: reserves the cost of the request's token bound on the model
-    /// admission picks (the requested one, or its downgrade).
+    /// admission picks (the requested one, or its downgrade). A fallback hop is admitted against
+    /// the budgets again but not counted against the rate limits again.
     func admit(
-        _ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int, prices: PriceTable
+        _ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int, prices: PriceTable,
+        setup: RoutingSetup, firstHop: Bool = true
     ) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
-        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape, prices: prices)
-        return try await budgets.admit(principal, model: model, tokens: tokens, downgrades: downgrades, estimate: estimate)
+        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape, prices: prices, setup: setup)
+        return try await budgets.admit(
+            principal, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate, countsAgainstRateLimits: firstHop)
     }
 
     /// What admission decides with, for a call and for its preview alike: the team's downgrade
     /// map (models this gateway serves), and the upper cost estimate of the request on a model
     /// (nil when unpriced), its provider's multiplier applied.
     func admission(
-        _ principal: Principal, model: String, provider: String, shape: RequestShape, prices: PriceTable
+        _ principal: Principal, model: String, provider: String, shape: RequestShape, prices: PriceTable, setup: RoutingSetup
     ) -> (downgrades: [String: String], estimate: @Sendable (String) -> Money?) {
         let now = budgets.clock()
-        let catalog = self.catalog
-        let multipliers = meter.multipliers
+        let catalog = setup.catalog
+        let multipliers = setup.multipliers
         let downgrades = principal.team.downgrades.filter { catalog.deployment(for: $0.value, prices: prices) != nil }
         return (downgrades, { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
@@ -258,11 +243,28 @@ struct ProxyController {
     @Sendable func estimate(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let chat = try await chatRequest(request)
+        let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         let prices = meter.prices.table
-        let deployment = try resolve(chat.model, for: principal, prices: prices)
+        let setup = routing.current
         let shape = RequestShape(chat)
-        try checkPriceable(shape, model: deployment.model, prices: prices)
-        let (downgrades, estimate) = admission(principal, model: deployment.model, provider: deployment.provider, shape: shape, prices: prices)
+        // The first model the call would try: the route's, past those that cannot take it.
+        let needs = RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: TokenEstimate.tokens(in: chat.promptText))
+        let plan = try self.plan(setup, requested: chat.requestedModel, task: task, principal: principal)
+        var firstError: (any Error)?
+        var chosen: Deployment?
+        for model in plan.models {
+            do {
+                let deployments = try servable(model, principal: principal, setup: setup, prices: prices, needs: needs)
+                try checkPriceable(shape, model: model, prices: prices)
+                chosen = deployments.first
+                break
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        guard let deployment = chosen else { throw firstError ?? GatewayError.modelNotFound(chat.model) }
+        let (downgrades, estimate) = admission(
+            principal, model: deployment.model, provider: deployment.provider, shape: shape, prices: prices, setup: setup)
         let decision = try await budgets.preview(principal, model: deployment.model, downgrades: downgrades, estimate: estimate)
         var served = deployment.model
         let verdict: String
@@ -280,7 +282,7 @@ struct ProxyController {
         }
         let bound = shape.bound(outputCap: prices.price(for: served, at: budgets.clock())?.maxOutputTokens)
         let body: JSONValue = [
-            "object": "cost.estimate", "model": .string(chat.model), "served_model": .string(served),
+            "object": "cost.estimate", "model": .string(chat.requestedModel ?? RoutingTable.auto), "served_model": .string(served),
             "estimate_usd": estimate(served).map { .decimal($0.amount) } ?? .null,
             "input_tokens_bound": .integer(Int64(bound.input)), "output_tokens_bound": .integer(Int64(bound.output)),
             "decision": .string(verdict), "reason": reason,
@@ -313,23 +315,21 @@ struct ProxyController {
         }
     }
 
-    /// The attempt at the deployment admission chose, ready to be settled.
-    func attempt(
-        context: TollgateRequestContext, principal: Principal, task: String, requested: String, resolved: Deployment,
-        hold: BudgetHold, shape: RequestShape, streamed: Bool, prices: PriceTable
-    ) throws -> AttemptSettlement {
-        let served = hold.servedModel == resolved.model ? resolved : catalog.deployment(for: hold.servedModel, prices: prices)
-        guard let deployment = served else {
+    /// The attempt at the deployment admission chose (`deployment`, or one of the downgraded
+    /// model's), ready to be settled.
+    func attempt(_ call: RoutedRequest, number: Int, context: TollgateRequestContext, deployment: Deployment, hold: BudgetHold) throws -> AttemptSettlement {
+        let served = hold.servedModel == deployment.model ? deployment : call.setup.catalog.deployment(for: hold.servedModel, prices: call.prices)
+        guard let served else {
             hold.release()
             throw GatewayError.modelNotFound(hold.servedModel)
         }
         let now = budgets.clock()
-        let call = ProxiedCall(
-            requestID: context.requestID, principal: principal, task: task, requestedModel: requested, deployment: deployment,
-            streamed: streamed, billing: shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
-            prices: prices, startedAt: now)
-        let cap = prices.price(for: deployment.model, at: now)?.maxOutputTokens
-        return AttemptSettlement(call: call, hold: hold, meter: meter, bound: shape.bound(outputCap: cap))
+        let proxied = ProxiedCall(
+            requestID: context.requestID, attempt: number, principal: call.principal, task: call.task,
+            requestedModel: call.requested ?? RoutingTable.auto, deployment: served, streamed: call.streamed, billing: call.shape.billing,
+            downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, prices: call.prices, startedAt: now)
+        let cap = call.prices.price(for: served.model, at: now)?.maxOutputTokens
+        return AttemptSettlement(call: proxied, hold: hold, meter: meter, bound: call.shape.bound(outputCap: cap))
     }
 
     // MARK: Helpers
@@ -344,24 +344,31 @@ struct ProxyController {
         }
     }
 
-    /// The deployment for `model`, if the gateway serves it, its provider has not retired it, and
-    /// the key may use it (named as asked, or as served: `provider/model` by its model).
-    func resolve(_ model: String, for principal: Principal, prices: PriceTable) throws -> Deployment {
-        let deployment: Deployment
-        switch catalog.resolve(model, prices: prices) {
-        case .served(let served): deployment = served
+    /// The deployments of `model`, if the gateway serves it, its provider has not retired it, the
+    /// key may use it (named as asked, or as served: `provider/model` by its model), and it can
+    /// take a request that needs `needs`; else the error that says which of these failed.
+    func servable(_ model: String, principal: Principal, setup: RoutingSetup, prices: PriceTable, needs: RequestNeeds) throws -> [Deployment] {
+        let deployments: [Deployment]
+        switch setup.catalog.resolve(model, prices: prices) {
+        case .served(let served): deployments = served
         case .providerOff(let provider, let variable):
             throw GatewayError.modelNotFound(model, hint: " Its provider (\(provider)) is off: set \(variable) on the gateway.")
         case .unknown: throw GatewayError.modelNotFound(model)
         }
-        guard principal.key.allows(model: model) || principal.key.allows(model: deployment.model) else {
+        let name = deployments[0].model
+        guard principal.key.allows(model: model) || principal.key.allows(model: name) else {
             throw GatewayError.modelNotAllowed(model, key: principal.key.name)
         }
         let now = budgets.clock()
-        if let price = prices.price(for: deployment.model, at: now), let retired = price.retiredFrom, retired <= now {
-            throw GatewayError.modelRetired(deployment.model, on: PriceEntry.dayString(retired), replacement: price.replacedBy)
+        let price = prices.price(for: name, at: now)
+        if let price, let retired = price.retiredFrom, retired <= now {
+            throw GatewayError.modelRetired(name, on: PriceEntry.dayString(retired), replacement: price.replacedBy)
         }
-        return deployment
+        let abilities = ModelAbilities(maxInputTokens: price?.maxInputTokens, images: price?.supportsImages, tools: price?.supportsTools)
+        if let refusal = abilities.refusal(of: needs) {
+            throw GatewayError.modelCannotTake(name, because: refusal)
+        }
+        return deployments
     }
 
     /// The task from `X-Tollgate-Task`, else `metadata.task`, else `default`.
@@ -386,6 +393,8 @@ struct ProxyController {
     static func headers(_ call: ProxiedCall, hold: BudgetHold) -> HTTPFields {
         var headers = HTTPFields()
         headers[.tollgateModel] = call.deployment.model
+        headers[.tollgateProvider] = call.deployment.provider
+        headers[.tollgateAttempts] = String(call.attempt)
         if let from = call.downgradedFrom { headers[.tollgateDowngradedFrom] = from }
         if let remaining = hold.remaining { headers[.tollgateBudgetRemaining] = remaining.rounded(scale: 6).decimalString }
         return headers

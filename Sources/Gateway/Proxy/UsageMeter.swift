@@ -12,15 +12,16 @@ import Synchronization
 final class UsageMeter: Sendable {
     let prices: PriceBook
     let recorder: UsageRecorder
-    /// Negotiated price multipliers by provider (`price_multiplier` in `tollgate.yaml`).
-    let multipliers: [String: Decimal]
+    /// The negotiated price multiplier of a provider (`price_multiplier` in `tollgate.yaml`), as
+    /// the configuration in force says.
+    let multiplier: @Sendable (String) -> Decimal?
     private let unpricedSeen = Mutex<Set<String>>([])
     private let logger: Logger
 
-    init(prices: PriceBook, recorder: UsageRecorder, multipliers: [String: Decimal] = [:], logger: Logger) {
+    init(prices: PriceBook, recorder: UsageRecorder, multiplier: @escaping @Sendable (String) -> Decimal? = { _ in nil }, logger: Logger) {
         self.prices = prices
         self.recorder = recorder
-        self.multipliers = multipliers
+        self.multiplier = multiplier
         self.logger = logger
     }
 
@@ -71,7 +72,7 @@ final class UsageMeter: Sendable {
                 logger.warning("the upstream served a service tier the price has no rates for: billed at the standard rates",
                                metadata: [LogKey.model: "\(model)", "service_tier": "\(tier)"])
             }
-            return Self.applying(multipliers[provider], to: price.cost(for: usage, mode: mode))
+            return Self.applying(multiplier(provider), to: price.cost(for: usage, mode: mode))
         }
         let first = unpricedSeen.withLock { $0.insert(model).inserted }
         if first {
@@ -84,6 +85,7 @@ final class UsageMeter: Sendable {
     func record(_ call: ProxiedCall, usage: TokenUsage, billing: BillingMode, cost: Money?, status: Int, estimated: Bool = false) {
         recorder.record(UsageEvent(
             requestID: call.requestID,
+            attempt: call.attempt,
             time: call.startedAt,
             teamID: call.principal.team.id,
             keyID: call.principal.key.id,
@@ -107,6 +109,8 @@ final class UsageMeter: Sendable {
 /// The facts of one proxied call that its usage row needs.
 struct ProxiedCall: Sendable {
     var requestID: String
+    /// 1 for the first upstream tried, 2 for the first fallback, …
+    var attempt = 1
     var principal: Principal
     var task: String
     var requestedModel: String
