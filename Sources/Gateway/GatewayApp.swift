@@ -109,10 +109,19 @@ public enum GatewayApp {
                 let table = prices.table
                 return table.price(for: model) != nil && routing.current.catalog.deployment(for: model, prices: table) != nil
             },
+            checkRoutes: { routes in
+                do {
+                    try routing.current.table.validate(teamRoutes: routes)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            },
             maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
         PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes).add(to: admin)
+        DeploymentController(routing: routing, clock: configuration.clock).add(to: admin)
         RepriceController(
             repricer: PostgresRepricer(client: postgres, logger: logger), meter: meter, budgets: budgets, maxBodyBytes: configuration.maxBodyBytes
         ).add(to: admin)
@@ -130,6 +139,7 @@ public enum GatewayApp {
                     budgets: budgets),
                 priceSync,
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
+                ConfigReloadService(routing: routing, environment: configuration.environment, configFile: configFile, logger: logger),
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
             ],
             logger: logger

@@ -50,10 +50,12 @@ public struct TeamChanges: Sendable {
     public var budgetTimeZone: String?
     public var downgrades: [String: String]?
     public var alertWebhookURL: String??
+    /// Task → models or aliases; `.some(nil)` removes the team's routes.
+    public var routes: [String: [String]]??
 
     public init(
         name: String? = nil, monthlyBudget: Money?? = nil, softBudget: Money?? = nil, budgetTimeZone: String? = nil,
-        downgrades: [String: String]? = nil, alertWebhookURL: String?? = nil
+        downgrades: [String: String]? = nil, alertWebhookURL: String?? = nil, routes: [String: [String]]?? = nil
     ) {
         self.name = name
         self.monthlyBudget = monthlyBudget
@@ -61,6 +63,7 @@ public struct TeamChanges: Sendable {
         self.budgetTimeZone = budgetTimeZone
         self.downgrades = downgrades
         self.alertWebhookURL = alertWebhookURL
+        self.routes = routes
     }
 
     /// Checks the values an admin sent, naming the field at fault. Which models exist is checked by

@@ -3,7 +3,7 @@ import Pricing
 
 /// A dimension a spend report can be grouped by.
 public enum ReportDimension: String, Sendable, CaseIterable, Codable {
-    case team, key, model, task, day, provider
+    case team, key, model, task, day, provider, route
 }
 
 /// What a spend report covers: `[from, to)`, grouped by `groupBy`, optionally one team only.
@@ -62,6 +62,8 @@ public struct SpendRow: Sendable, Equatable {
     /// `YYYY-MM-DD`, UTC.
     public var day: String?
     public var provider: String?
+    /// The alias or task route that chose the model, or `direct`.
+    public var route: String?
     public var totals: SpendTotals
 
     public init(totals: SpendTotals = SpendTotals()) {

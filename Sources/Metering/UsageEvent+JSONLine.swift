@@ -35,6 +35,7 @@ extension UsageEvent {
         Self.appendField("streamed", streamed, to: &line)
         Self.appendField("usage_estimated", usageEstimated, to: &line)
         Self.appendField("downgraded_from", downgradedFrom, to: &line)
+        Self.appendField("route", route, to: &line)
         Self.appendField("budget_period_start_us", budgetPeriodStart.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }, to: &line)
         line.append(contentsOf: "}\n".utf8)
         return line
@@ -69,6 +70,8 @@ extension UsageEvent {
             cost: cost, status: status, latencyMilliseconds: latency, streamed: streamed, usageEstimated: estimated,
             downgradedFrom: object["downgraded_from"] as? String,
             budgetPeriodStart: ((object["budget_period_start_us"] as? NSNumber)?.int64Value).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) })
+        // Lines written before routing have no route: they named their model.
+        self.route = object["route"] as? String ?? "direct"
     }
 
     /// The events of a spool segment: its lines in order, skipping any that do not parse (at most

@@ -27,6 +27,8 @@ public struct UsageEvent: Sendable, Hashable {
     public var downgradedFrom: String?
     /// The start of the budget period (in the team's time zone) the request counts against.
     public var budgetPeriodStart: Date?
+    /// What chose the served model: an alias, a task route, or `direct` (the model was named).
+    public var route: String = "direct"
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,

@@ -16,6 +16,7 @@ import OpenAIWire
 /// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
 /// | `negative-usage` | reports -5 prompt tokens |
 /// | `no-tier` | leaves `service_tier` out of its answers |
+/// | `recovers-after-N` | answers its first N chat calls with HTTP 500, then normally (counted per model name) |
 /// | anything else | answers normally |
 public struct MockBehaviour: Sendable, Equatable {
     public var errorStatus: Int?
@@ -29,6 +30,8 @@ public struct MockBehaviour: Sendable, Equatable {
     public var resets: Bool
     public var negativeUsage: Bool
     public var hidesServiceTier: Bool
+    /// `recovers-after-N`: the first N calls to the model fail with 503, the rest succeed.
+    public var failuresBeforeRecovery: Int?
 
     public init(model: String) {
         let name = model.lowercased()
@@ -47,6 +50,11 @@ public struct MockBehaviour: Sendable, Equatable {
         resets = name.contains("reset")
         negativeUsage = name.contains("negative-usage")
         hidesServiceTier = name.contains("no-tier")
+        if let range = name.range(of: "recovers-after-") {
+            failuresBeforeRecovery = Int(name[range.upperBound...].prefix { $0.isNumber })
+        } else {
+            failuresBeforeRecovery = nil
+        }
     }
 
     /// The usage object the mock reports for `usage`: as it is, or misreported on request.

@@ -8,6 +8,15 @@ public final class MockStats: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let last = Mutex<JSONValue?>(nil)
     private let hooks = Mutex<[JSONValue]>([])
+    private let calls = Mutex<[String: Int]>([:])
+
+    /// Counts a call to `model` and returns its number (1 for the first).
+    func nextCall(to model: String) -> Int {
+        calls.withLock { calls in
+            calls[model, default: 0] += 1
+            return calls[model]!
+        }
+    }
 
     func record(webhook body: ByteBuffer) {
         let value = (try? WireCoding.decode(JSONValue.self, from: body)) ?? .string(String(buffer: body))

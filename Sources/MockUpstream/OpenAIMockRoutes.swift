@@ -39,6 +39,9 @@ final class OpenAIMockRoutes: Sendable {
             return try Self.error(400, "mock: 'model' and 'messages' are required")
         }
         let behaviour = MockBehaviour(model: model)
+        if let failures = behaviour.failuresBeforeRecovery, stats.nextCall(to: model) <= failures {
+            return try Self.error(500, "mock: this model fails its first \(failures) calls")
+        }
         if let response = try await Self.misbehave(behaviour, streaming: json["stream"]?.boolValue == true) { return response }
         let maxTokens = json["max_completion_tokens"]?.intValue ?? json["max_tokens"]?.intValue
         let usage = MockTokens.usage(model: model, messages: messages, maxTokens: maxTokens)

@@ -19,7 +19,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
     /// The team columns every team query selects, in the order `team(_:at:)` reads them.
     static let teamColumns = """
         t.id, t.name, t.monthly_budget_usd::text, t.soft_budget_usd::text, t.budget_timezone, t.downgrade::text,
-        t.alert_webhook_url, t.created_at
+        t.alert_webhook_url, t.created_at, t.routes::text
         """
 
     static func team(_ row: PostgresRandomAccessRow, at offset: Int = 0) throws -> Team {
@@ -33,6 +33,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
             budgetTimeZone: try row[offset + 4].decode(String.self),
             downgrades: downgrades,
             alertWebhookURL: try row[offset + 6].decode(String?.self),
+            routes: try row[offset + 8].decode(String?.self).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
             createdAt: try row[offset + 7].decode(Date.self))
     }
 
@@ -66,6 +67,11 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         return result
     }
 
+    static func json(routes: [String: [String]]?) -> String? {
+        guard let routes, let data = try? JSONEncoder().encode(routes) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func json(_ downgrades: [String: String]?) -> String? {
         guard let downgrades, let data = try? JSONEncoder().encode(downgrades) else { return nil }
         return String(decoding: data, as: UTF8.self)
@@ -90,10 +96,11 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         do {
             let created = try await rows("""
                 WITH t AS (
-                    INSERT INTO teams (id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url)
+                    INSERT INTO teams (id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url, routes)
                     VALUES (\(UUID()), \(name), \((changes.monthlyBudget ?? nil)?.decimalString)::numeric,
                             \((changes.softBudget ?? nil)?.decimalString)::numeric, coalesce(\(changes.budgetTimeZone), 'UTC'),
-                            coalesce(\(Self.json(changes.downgrades))::jsonb, '{}'), \(changes.alertWebhookURL ?? nil))
+                            coalesce(\(Self.json(changes.downgrades))::jsonb, '{}'), \(changes.alertWebhookURL ?? nil),
+                            \(Self.json(routes: changes.routes ?? nil))::jsonb)
                     RETURNING *
                 )
                 SELECT \(unescaped: Self.teamColumns) FROM t
@@ -124,6 +131,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
                         budget_timezone = coalesce(\(changes.budgetTimeZone), budget_timezone),
                         downgrade = coalesce(\(Self.json(changes.downgrades))::jsonb, downgrade),
                         alert_webhook_url = CASE WHEN \(changes.alertWebhookURL != nil) THEN \(changes.alertWebhookURL ?? nil) ELSE alert_webhook_url END,
+                        routes = CASE WHEN \(changes.routes != nil) THEN \(Self.json(routes: changes.routes ?? nil))::jsonb ELSE routes END,
                         updated_at = now()
                     WHERE id = \(id)
                     RETURNING *

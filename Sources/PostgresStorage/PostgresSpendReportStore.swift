@@ -64,7 +64,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             (.team, "u.team_id", "NULL::uuid"), (.team, "t.name", "NULL::text"),
             (.key, "u.key_id", "NULL::uuid"), (.key, "k.name", "NULL::text"),
             (.model, source.model, "NULL::text"), (.task, "u.task", "NULL::text"),
-            (.day, source.day, "NULL::text"), (.provider, "u.provider", "NULL::text"),
+            (.day, source.day, "NULL::text"), (.provider, "u.provider", "NULL::text"), (.route, "u.route", "NULL::text"),
         ]
         let selected = dimensions.map { grouped.contains($0.0) ? $0.1 : $0.2 }
         let groupExpressions = dimensions.filter { grouped.contains($0.0) }.map(\.1)
@@ -90,14 +90,14 @@ public struct PostgresSpendReportStore: SpendReportStore {
         for try await row in rows {
             let columns = row.makeRandomAccess()
             var totals = SpendTotals()
-            totals.requests = try columns[8].decode(Int?.self) ?? 0
-            totals.inputTokens = try columns[9].decode(Int?.self) ?? 0
-            totals.cachedInputTokens = try columns[10].decode(Int?.self) ?? 0
-            totals.cacheWriteTokens = try columns[11].decode(Int?.self) ?? 0
-            totals.outputTokens = try columns[12].decode(Int?.self) ?? 0
-            totals.reasoningTokens = try columns[13].decode(Int?.self) ?? 0
-            totals.cost = try columns[14].decode(String?.self).flatMap(Money.init) ?? .zero
-            totals.unpricedRequests = try columns[15].decode(Int?.self) ?? 0
+            totals.requests = try columns[9].decode(Int?.self) ?? 0
+            totals.inputTokens = try columns[10].decode(Int?.self) ?? 0
+            totals.cachedInputTokens = try columns[11].decode(Int?.self) ?? 0
+            totals.cacheWriteTokens = try columns[12].decode(Int?.self) ?? 0
+            totals.outputTokens = try columns[13].decode(Int?.self) ?? 0
+            totals.reasoningTokens = try columns[14].decode(Int?.self) ?? 0
+            totals.cost = try columns[15].decode(String?.self).flatMap(Money.init) ?? .zero
+            totals.unpricedRequests = try columns[16].decode(Int?.self) ?? 0
             // An ungrouped report over no rows still yields one row of zeros: skip it.
             if groupExpressions.isEmpty && totals.requests == 0 { continue }
             var line = SpendRow(totals: totals)
@@ -109,6 +109,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             line.task = try columns[5].decode(String?.self)
             line.day = try columns[6].decode(String?.self)
             line.provider = try columns[7].decode(String?.self)
+            line.route = try columns[8].decode(String?.self)
             report.append(line)
         }
         return report

@@ -42,17 +42,20 @@ public struct GatewayHarness: Sendable {
     public static let adminKey = "tgadmin-test-key"
 
     /// Runs `body` against a fresh gateway; `configure` adjusts its settings first.
+    /// `yaml` is added to the generated `tollgate.yaml` (providers of its own go under
+    /// `extraProviders`, written with `{mock}` for the mock's OpenAI base URL).
     public static func run(
+        yaml: String = "", extraProviders: String = "",
         configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
-        try await runReplicas(count: 1, configure: configure) { replicas in try await body(replicas[0]) }
+        try await runReplicas(count: 1, yaml: yaml, extraProviders: extraProviders, configure: configure) { replicas in try await body(replicas[0]) }
     }
 
     /// Runs `body` against `count` gateways sharing one database and one mock upstream, as
     /// replicas behind a load balancer would.
     public static func runReplicas(
-        count: Int, configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        count: Int, yaml extra: String = "", extraProviders: String = "", configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable ([GatewayHarness]) async throws -> Void
     ) async throws {
         try await withMockUpstream { baseURL, stats in
@@ -81,6 +84,8 @@ public struct GatewayHarness: Sendable {
                     base_url: \(root)
                     api_key_env: GEMINI_API_KEY
                     models: [gemini-mock-error-429, gemini-mock-error-400]
+                \(extraProviders.replacingOccurrences(of: "{mock}", with: baseURL))
+                \(extra)
                 """
             try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: configFile) }

@@ -12,6 +12,8 @@ struct AdminController {
     /// Whether the gateway prices a model and serves it (for downgrade maps: a downgrade is a
     /// budget decision, so both of its models need a price).
     let isKnownModel: @Sendable (String) -> Bool
+    /// What is wrong with a team's routes under the routing configuration in force, or nil.
+    let checkRoutes: @Sendable ([String: [String]]) -> String?
     let maxBodyBytes: Int
     /// Whether alert webhooks may point at loopback, link-local and private addresses.
     var allowPrivateWebhooks = false
@@ -95,6 +97,9 @@ struct AdminController {
             throw GatewayError.invalidRequest(
                 "'alert_webhook_url' points at a loopback, link-local or private address; the gateway posts only to public hosts unless started with --allow-private-webhooks.",
                 param: "alert_webhook_url")
+        }
+        if case .some(.some(let routes)) = changes.routes, let problem = checkRoutes(routes) {
+            throw GatewayError.invalidRequest("'routes' is not usable: \(problem)", param: "routes")
         }
         for (from, to) in changes.downgrades ?? [:] {
             for model in [from, to] where !isKnownModel(model) {

@@ -61,12 +61,13 @@ struct TeamView: Encodable {
         try container.encode(team.budgetTimeZone, forKey: .budget_timezone)
         try container.encode(team.downgrades, forKey: .downgrade)
         try container.encode(team.alertWebhookURL, forKey: .alert_webhook_url)
+        try container.encode(team.routes, forKey: .routes)
         try container.encode(team.createdAt, forKey: .created_at)
         try container.encodeIfPresent(budget.map(BudgetView.init), forKey: .budget)
     }
 
     enum CodingKeys: CodingKey {
-        case id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url, created_at, budget
+        case id, name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url, routes, created_at, budget
     }
 }
 
@@ -114,12 +115,12 @@ extension KeyedDecodingContainer {
 }
 
 /// `POST /admin/teams` and `PATCH /admin/teams/{id}`: absent fields stay as they are; `null`
-/// clears a budget or the webhook.
+/// clears a budget, the webhook or the team's routes.
 struct TeamRequest: Decodable {
     var changes: TeamChanges
 
     enum CodingKeys: String, CodingKey {
-        case name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url
+        case name, monthly_budget_usd, soft_budget_usd, budget_timezone, downgrade, alert_webhook_url, routes
     }
 
     init(from decoder: any Decoder) throws {
@@ -130,7 +131,8 @@ struct TeamRequest: Decodable {
             softBudget: try container.decodeChange(Money.self, forKey: .soft_budget_usd),
             budgetTimeZone: try container.decodeIfPresent(String.self, forKey: .budget_timezone),
             downgrades: try container.decodeIfPresent([String: String].self, forKey: .downgrade),
-            alertWebhookURL: try container.decodeChange(String.self, forKey: .alert_webhook_url))
+            alertWebhookURL: try container.decodeChange(String.self, forKey: .alert_webhook_url),
+            routes: try container.decodeChange([String: [String]].self, forKey: .routes))
     }
 }
 

@@ -104,7 +104,7 @@ struct SpendReportView: Encodable {
         var groupBy: [ReportDimension]
 
         enum Key: String, CodingKey {
-            case team_id, team, key_id, key, model, task, day, provider
+            case team_id, team, key_id, key, model, task, day, provider, route
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -121,6 +121,7 @@ struct SpendReportView: Encodable {
                 case .task: try container.encode(row.task, forKey: .task)
                 case .day: try container.encode(row.day, forKey: .day)
                 case .provider: try container.encode(row.provider, forKey: .provider)
+                case .route: try container.encode(row.route, forKey: .route)
                 }
             }
             try TotalsView(row.totals).encode(to: encoder)

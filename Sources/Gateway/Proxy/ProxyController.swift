@@ -317,7 +317,9 @@ struct ProxyController {
 
     /// The attempt at the deployment admission chose (`deployment`, or one of the downgraded
     /// model's), ready to be settled.
-    func attempt(_ call: RoutedRequest, number: Int, context: TollgateRequestContext, deployment: Deployment, hold: BudgetHold) throws -> AttemptSettlement {
+    func attempt(
+        _ call: RoutedRequest, number: Int, route: String, context: TollgateRequestContext, deployment: Deployment, hold: BudgetHold
+    ) throws -> AttemptSettlement {
         let served = hold.servedModel == deployment.model ? deployment : call.setup.catalog.deployment(for: hold.servedModel, prices: call.prices)
         guard let served else {
             hold.release()
@@ -325,7 +327,7 @@ struct ProxyController {
         }
         let now = budgets.clock()
         let proxied = ProxiedCall(
-            requestID: context.requestID, attempt: number, principal: call.principal, task: call.task,
+            requestID: context.requestID, attempt: number, route: route, principal: call.principal, task: call.task,
             requestedModel: call.requested ?? RoutingTable.auto, deployment: served, streamed: call.streamed, billing: call.shape.billing,
             downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, prices: call.prices, startedAt: now)
         let cap = call.prices.price(for: served.model, at: now)?.maxOutputTokens

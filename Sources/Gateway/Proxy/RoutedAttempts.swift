@@ -92,7 +92,7 @@ extension ProxyController {
                 attempts += 1
                 let attempt: AttemptSettlement
                 do {
-                    attempt = try self.attempt(call, number: attempts, context: context, deployment: deployment, hold: hold)
+                    attempt = try self.attempt(call, number: attempts, route: plan.route, context: context, deployment: deployment, hold: hold)
                 } catch {
                     health.released(deployment.id)
                     throw error

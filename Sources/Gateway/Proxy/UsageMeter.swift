@@ -83,7 +83,7 @@ final class UsageMeter: Sendable {
 
     /// Records one call that reached an upstream.
     func record(_ call: ProxiedCall, usage: TokenUsage, billing: BillingMode, cost: Money?, status: Int, estimated: Bool = false) {
-        recorder.record(UsageEvent(
+        var event = UsageEvent(
             requestID: call.requestID,
             attempt: call.attempt,
             time: call.startedAt,
@@ -102,7 +102,9 @@ final class UsageMeter: Sendable {
             usageEstimated: estimated,
             downgradedFrom: call.downgradedFrom,
             budgetPeriodStart: call.budgetPeriodStart
-        ))
+        )
+        event.route = call.route
+        recorder.record(event)
     }
 }
 
@@ -111,6 +113,8 @@ struct ProxiedCall: Sendable {
     var requestID: String
     /// 1 for the first upstream tried, 2 for the first fallback, …
     var attempt = 1
+    /// What chose the model: an alias, a task route, or `direct`.
+    var route = "direct"
     var principal: Principal
     var task: String
     var requestedModel: String
