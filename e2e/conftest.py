@@ -76,6 +76,23 @@ class Gateway:
         return team["id"], key["key"]
 
 
+# An alias, task routes, and a primary whose every call fails, with a fallback.
+ROUTING_YAML = """
+aliases:
+  fast: gpt-6-luna
+routes:
+  cheap_summary: [qwen-plus]
+  default: [fast]
+fallbacks:
+  primary-down: [gpt-6-luna]
+providers:
+  - name: flaky
+    base_url: {mock_url}
+    models:
+      - {{name: primary-down, upstream: mock-error-500}}
+"""
+
+
 @pytest.fixture(scope="session")
 def gateway():
     if not BINARY.exists():
@@ -98,8 +115,11 @@ def gateway():
     install.mkdir()
     installed = install / "tollgate"
     shutil.copy2(BINARY, installed)
+    # Routing, from a tollgate.yaml of the operator's (outside the install directory).
+    config = workdir / "tollgate.yaml"
+    config.write_text(ROUTING_YAML.format(mock_url=mock_url))
     server = subprocess.Popen(
-        [str(installed), "serve", "--port", str(port), "--data-dir", str(workdir / "data")],
+        [str(installed), "serve", "--port", str(port), "--data-dir", str(workdir / "data"), "--config", str(config)],
         cwd=install, env=env, stdout=gateway_log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_for(mock_url.removesuffix("/v1") + "/health", mock, mock_log)

@@ -179,3 +179,35 @@ def test_fail_closed_refuses_budgeted_calls_while_postgres_is_down(world):
     wait_until(lambda: gateway.request("POST", "/v1/chat/completions", body, key=budgeted)[0] == 200, 30,
                "budgeted calls to be served again")
     assert gateway.terminate() == 0
+
+
+def test_sighup_reloads_routing_and_rejects_a_bad_file(world):
+    gateway, postgres = world
+    config = gateway.workdir / "tollgate.yaml"
+    original = config.read_text()
+    config.write_text(original + "aliases:\n  fast: mock-ok\n")
+    gateway.start()
+    _, key = gateway.new_key()
+
+    def served(model: str) -> tuple[int, str | None]:
+        status, _, headers = gateway.request("POST", "/v1/chat/completions", {"model": model, "messages": USER}, key=key)
+        return status, headers.get("x-tollgate-model")
+
+    assert served("fast") == (200, "mock-ok")
+    # A stream started before the reload finishes under the configuration it started with.
+    response, request_id = open_stream(gateway, key, "mock-drip")
+    config.write_text(original + "aliases:\n  fast: mock-drip\n")
+    gateway.process.send_signal(1)  # SIGHUP
+    wait_until(lambda: served("fast") == (200, "mock-drip"), 10, "the reloaded alias to serve")
+    body = response.read().decode()
+    assert "[DONE]" in body
+
+    # A file that does not validate is refused, with where; the running configuration stays.
+    config.write_text(original + "aliases:\n  fast: mock-ok\nroutes:\n  summaries: []\n")
+    gateway.process.send_signal(1)
+    wait_until(lambda: "rejected the configuration reload" in gateway.log.read_text(), 10, "the reload to be rejected")
+    assert "routes.summaries" in gateway.log.read_text()
+    assert served("fast") == (200, "mock-drip")
+    assert gateway.terminate() == 0
+    rows = postgres.psql(f"SELECT status FROM usage_events WHERE request_id = '{request_id}'")
+    assert rows == [["200"]]

@@ -33,7 +33,7 @@ import TollgateTestSupport
         (.post, "/admin/keys"), (.get, "/admin/keys"), (.get, "/admin/keys/{key}"), (.patch, "/admin/keys/{key}"),
         (.delete, "/admin/keys/{key}"), (.get, "/admin/spend"), (.get, "/health"), (.get, "/ready"), (.get, "/openapi.json"),
         (.get, "/admin/prices"), (.post, "/admin/prices"), (.post, "/admin/reprice"), (.get, "/admin/adjustments"),
-        (.post, "/v1/cost/estimate"),
+        (.post, "/v1/cost/estimate"), (.get, "/admin/deployments"),
     ]
 
     /// Every route the fuzzer sends to: the served ones, and deliberately wrong ones.

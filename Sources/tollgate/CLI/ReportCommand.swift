@@ -6,7 +6,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
     @Option(help: "Start, YYYY-MM-DD (UTC midnight) or RFC 3339; default: this month's start.") var from: String?
     @Option(help: "End (exclusive); default: next month's start.") var to: String?
-    @Option(name: .customLong("group-by"), help: "Comma-separated: team,key,model,task,day,provider.") var groupBy: String?
+    @Option(name: .customLong("group-by"), help: "Comma-separated: team,key,model,task,day,provider,route.") var groupBy: String?
     @Option(name: .customLong("team-id"), help: "Only this team.") var teamID: String?
 
     func run() async throws {
