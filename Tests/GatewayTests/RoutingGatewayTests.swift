@@ -56,6 +56,7 @@ import TollgateTestSupport
           r-refused: [r-backup]
           r-cheap: [r-pricey]
           r-flaky: [r-backup]
+          claude-mock-error-529: [r-backup]
         router:
           max_attempts: 3
           deadline_seconds: 30
@@ -179,6 +180,45 @@ import TollgateTestSupport
             #expect(alone.status == .serviceUnavailable)
             #expect(try alone.errorBody()["code"] == "deployments_resting")
             #expect(Int(alone.headers[.retryAfter] ?? "") ?? 0 <= 7)
+        }
+    }
+
+    @Test func anthropicsOverloadedFallsBack() async throws {
+        try await Self.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.chat(key: key, ["model": "claude-mock-error-529", "messages": Self.user])
+            #expect(response.status == .ok)
+            #expect(Self.header(response, "x-tollgate-model") == "r-backup")
+            #expect(try await gateway.usageRows().map(\.status) == [529, 200])
+            // Its retry-after rests it.
+            #expect(try await Self.deployment("mock-anthropic/claude-mock-error-529", on: gateway)["state"] == "cooling_down")
+        }
+    }
+
+    @Test func theKeysAllowListAppliesToWhatIsServed() async throws {
+        try await Self.run { gateway in
+            let (_, key) = try await gateway.makeCaller(extra: ["models": ["r-backup"]])
+            // smart stands for r-primary, which the key may not use: its fallback serves, first try.
+            let response = try await gateway.chat(key: key, ["model": "smart", "messages": Self.user])
+            #expect(response.status == .ok)
+            #expect(Self.header(response, "x-tollgate-model") == "r-backup")
+            #expect(Self.header(response, "x-tollgate-attempts") == "1")
+            let refused = try await gateway.chat(key: key, ["model": "fast", "messages": Self.user])
+            #expect(refused.status == .forbidden)
+            #expect(try refused.errorBody()["code"] == "model_not_allowed")
+        }
+    }
+
+    @Test func theCostPreviewFollowsTheRoute() async throws {
+        try await Self.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/cost/estimate", bearer: key,
+                                                  body: #"{"model": "auto", "messages": [{"role": "user", "content": "hi"}]}"#,
+                                                  headers: [.init("x-tollgate-task")!: "cheap_summary"])
+            #expect(response.status == .ok)
+            #expect(try response.json()["served_model"] == "r-summary")
+            #expect(try response.json()["model"] == "auto")
+            #expect(gateway.mock.total == 0)
         }
     }
 
