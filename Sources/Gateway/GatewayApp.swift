@@ -46,6 +46,8 @@ public enum GatewayApp {
         _ = try migrations.files()
 
         // Database connections live on the background thread with the usage writer, their main user.
+        var database = database
+        database.options.maximumConnections = configuration.databaseMaxConnections
         let postgres = PostgresClient(configuration: database, eventLoopGroup: BackgroundExecutor.shared.eventLoopGroup, backgroundLogger: logger)
         let governance = PostgresGovernanceStore(client: postgres, logger: logger)
         let cache = PrincipalCache(store: governance, timeToLive: configuration.keyCacheTTL)

@@ -60,7 +60,7 @@ public struct EmbeddedPostgres: Sendable {
             var options = "-c listen_addresses= -k \(socketDirectory) -p \(port)"
             // A throwaway test cluster serves every test of a process at once, each with its own
             // gateway and pool: PostgreSQL's default of 100 connections is too few for that.
-            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" }
+            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1500" }
             let start = try ProcessRunner.run(
                 [binaries + "/pg_ctl", "start", "-w", "-t", "60", "-D", dataDirectory, "-l", logFile, "-o", options],
                 asUser: serverUser

@@ -102,6 +102,8 @@ public struct GatewayHarness: Sendable {
             settings.upstreamTimeout = .seconds(1)
             settings.usageFlushInterval = .milliseconds(20)
             settings.allowPrivateWebhooks = true  // the mock's webhook listens on loopback
+            // The whole suite runs at once against one cluster: a few connections a gateway.
+            settings.databaseMaxConnections = 4
             configure(&settings)
             // Each replica spools usage in a directory of its own, as separate processes would.
             let spools = (0..<count).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-spool-\(UUID().uuidString)").path }

@@ -21,6 +21,9 @@ public struct GatewayConfiguration: Sendable {
     public var configFile: String?
     /// The process environment: provider keys and base URLs, `DATABASE_URL`, `PG*`.
     public var environment: [String: String]
+    /// The most PostgreSQL connections this replica opens (size it so replicas × this stays under
+    /// the server's `max_connections`).
+    public var databaseMaxConnections = 20
     /// How often the usage writer flushes to PostgreSQL.
     public var usageFlushInterval: Duration = .milliseconds(100)
     /// Where usage is spooled before it reaches PostgreSQL; `<data dir>/spool` when nil. One
@@ -77,6 +80,9 @@ public struct GatewayConfiguration: Sendable {
         }
         if let mode = environment["TOLLGATE_BUDGET_ENFORCEMENT"].flatMap(BudgetEnforcement.init(rawValue:)) { self.budgetEnforcement = mode }
         if let bytes = environment["TOLLGATE_SPOOL_MAX_BYTES"].flatMap(Int.init), bytes > 0 { self.spoolMaxBytes = bytes }
+        if let connections = environment["TOLLGATE_DB_MAX_CONNECTIONS"].flatMap(Int.init), (2...1000).contains(connections) {
+            self.databaseMaxConnections = connections
+        }
         if let milliseconds = environment["TOLLGATE_USAGE_FLUSH_MS"].flatMap(Int64.init), milliseconds > 0 {
             self.usageFlushInterval = .milliseconds(milliseconds)
         }
