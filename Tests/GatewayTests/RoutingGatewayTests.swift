@@ -23,11 +23,13 @@ import TollgateTestSupport
               - {name: r-cut, upstream: mock-stream-cut}
               - {name: r-split, upstream: mock-ok}
               - {name: r-flaky, upstream: mock-recovers-after-2}
+              - {name: r-pair, upstream: mock-error-500}
           - name: west
             base_url: {mock}
             weight: 1
             models:
               - {name: r-split, upstream: mock-ok}
+              - {name: r-pair, upstream: mock-ok}
               - {name: r-backup, upstream: mock-ok}
               - {name: r-summary, upstream: mock-ok}
               - {name: r-ok, upstream: mock-ok}
@@ -219,6 +221,27 @@ import TollgateTestSupport
             #expect(try response.json()["served_model"] == "r-summary")
             #expect(try response.json()["model"] == "auto")
             #expect(gateway.mock.total == 0)
+        }
+    }
+
+    @Test func theModelsNextDeploymentIsTriedBeforeTheNextModel() async throws {
+        try await Self.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            var retried = 0
+            for _ in 0..<20 {
+                let response = try await gateway.chat(key: key, ["model": "r-pair", "messages": Self.user])
+                // east (weight 3) fails and is tried first most often; west serves the same model.
+                #expect(response.status == .ok)
+                #expect(Self.header(response, "x-tollgate-model") == "r-pair")
+                #expect(Self.header(response, "x-tollgate-provider") == "west")
+                if Self.header(response, "x-tollgate-attempts") == "2" { retried += 1 }
+            }
+            // Two failures in a row rest east: from then on west is tried first.
+            #expect(retried == 2)
+            #expect(try await Self.deployment("east/r-pair", on: gateway)["state"] == "cooling_down")
+            let rows = try await gateway.usageRows()
+            #expect(rows.filter { $0.provider == "east" }.map(\.status) == [500, 500])
+            #expect(Set(rows.map(\.servedModel)) == ["r-pair"])
         }
     }
 
