@@ -15,6 +15,10 @@ public struct UpstreamHTTP: Sendable {
     /// The largest non-streamed answer read from an upstream.
     public let maxResponseBytes: Int
 
+    /// A request's routing deadline: an upstream call made while it is bound must have its answer
+    /// started by then (connection and response head; a stream's body may run on after it).
+    @TaskLocal public static var answerDeadline: NIODeadline?
+
     public init(client: HTTPClient, requestDeadline: TimeAmount = .minutes(30), maxResponseBytes: Int = 64 * 1024 * 1024) {
         self.client = client
         self.requestDeadline = requestDeadline
@@ -33,7 +37,9 @@ public struct UpstreamHTTP: Sendable {
         do {
             // AsyncHTTPClient tags the logger it is given on every request; it only logs at debug
             // and below, so below that it gets none.
-            return try await client.execute(request, timeout: requestDeadline, logger: logger.logLevel <= .debug ? logger : nil)
+            // AsyncHTTPClient's deadline holds until the response head has arrived.
+            let deadline = min(NIODeadline.now() + requestDeadline, Self.answerDeadline ?? .distantFuture)
+            return try await client.execute(request, deadline: deadline, logger: logger.logLevel <= .debug ? logger : nil)
         } catch {
             throw Self.providerError(error, provider: provider, requestSent: sent.value)
         }

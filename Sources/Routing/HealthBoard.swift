@@ -19,6 +19,11 @@ public final class HealthBoard: Sendable {
     /// How many outcomes the recent counts cover.
     public static let window = 100
 
+    /// The most deployments remembered. A caller can name any `provider/model`, so the board must
+    /// not grow with them: past this, a healthy deployment is forgotten to make room for a failing
+    /// one, and new healthy ones are not remembered.
+    public let capacity: Int
+
     private struct Entry {
         var breaker: Breaker
         var outcomes: [(ok: Bool, milliseconds: Int)] = []
@@ -37,8 +42,9 @@ public final class HealthBoard: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     private let limits: Mutex<RouterLimits>
 
-    public init(limits: RouterLimits = RouterLimits()) {
+    public init(limits: RouterLimits = RouterLimits(), capacity: Int = 4096) {
         self.limits = Mutex(limits)
+        self.capacity = max(capacity, 1)
     }
 
     /// New limits (a reload) apply to every breaker from now on; states are kept.
@@ -54,9 +60,9 @@ public final class HealthBoard: Sendable {
 
     /// Whether a request may use deployment `id` now; may take the probe (see `Breaker.admit`).
     public func admit(_ id: String, at now: Date) -> Bool {
-        let fresh = newBreaker()
-        return entries.withLock { entries in
-            entries[id, default: Entry(breaker: fresh)].breaker.admit(at: now)
+        entries.withLock { entries in
+            // A deployment with no entry has never failed: it is healthy.
+            entries[id]?.breaker.admit(at: now) ?? true
         }
     }
 
@@ -83,6 +89,7 @@ public final class HealthBoard: Sendable {
     public func succeeded(_ id: String, milliseconds: Int) {
         let fresh = newBreaker()
         entries.withLock { entries in
+            guard entries[id] != nil || entries.count < capacity else { return }
             entries[id, default: Entry(breaker: fresh)].breaker.succeeded()
             entries[id]?.remember(ok: true, milliseconds: milliseconds)
         }
@@ -92,6 +99,10 @@ public final class HealthBoard: Sendable {
     public func failed(_ id: String, at now: Date, retryAfter: TimeInterval?, milliseconds: Int) {
         let fresh = newBreaker()
         entries.withLock { entries in
+            if entries[id] == nil, entries.count >= capacity {
+                guard let healthy = entries.first(where: { $0.value.breaker.state == .healthy })?.key else { return }
+                entries[healthy] = nil
+            }
             entries[id, default: Entry(breaker: fresh)].breaker.failed(at: now, retryAfter: retryAfter)
             entries[id]?.remember(ok: false, milliseconds: milliseconds)
         }

@@ -114,3 +114,19 @@ struct SplitMix: RandomNumberGenerator {
     }
 }
 
+
+@Suite struct HealthBoardCapacityTests {
+    @Test func theBoardDoesNotGrowWithTheNamesCallersMakeUp() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let board = HealthBoard(limits: RouterLimits(cooldownAfterFailures: 1, cooldownSeconds: 30), capacity: 3)
+        for index in 0..<10 { board.succeeded("openai/made-up-\(index)", milliseconds: 1) }
+        #expect(board.snapshot().count == 3)
+        // A failing deployment still gets its breaker: a healthy one makes room.
+        board.failed("east/gpt-4o", at: start, retryAfter: nil, milliseconds: 1)
+        #expect(board.snapshot().count == 3)
+        #expect(!board.isAvailable("east/gpt-4o", at: start))
+        // Asking about a deployment never seen remembers nothing.
+        #expect(board.admit("openai/another", at: start))
+        #expect(board.snapshot().count == 3)
+    }
+}

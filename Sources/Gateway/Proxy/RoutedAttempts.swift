@@ -2,6 +2,7 @@ import Foundation
 import Governance
 import Hummingbird
 import Logging
+import NIOCore
 import OpenAIWire
 import Pricing
 import Providers
@@ -50,6 +51,7 @@ extension ProxyController {
         let limits = call.setup.table.limits
         let clock = ContinuousClock()
         let deadline = clock.now + GatewayConfiguration.duration(seconds: limits.deadlineSeconds)
+        let answerDeadline = NIODeadline.now() + .nanoseconds(Int64(GatewayConfiguration.duration(seconds: limits.deadlineSeconds) / .nanoseconds(1)))
         let health = routing.health
         var attempts = 0
         var failure: GatewayError?
@@ -99,14 +101,16 @@ extension ProxyController {
                 }
                 let served = attempt.call.deployment
                 let started = clock.now
-                let remaining = deadline - started
                 do {
-                    let response = try await withDeadline(remaining) { try await perform(attempt) }
+                    // The deadline bounds each upstream call until its answer starts (the client
+                    // enforces it, no extra task); a stream's first event is read within the
+                    // upstream's read timeout.
+                    let response = try await UpstreamHTTP.$answerDeadline.withValue(answerDeadline) { try await perform(attempt) }
                     health.succeeded(served.id, milliseconds: Self.milliseconds(clock.now - started))
                     if served.id != deployment.id { health.released(deployment.id) }
                     return response
                 } catch {
-                    let error = error is DeadlineExceeded ? ProviderError.timeout(served.provider) : Self.providerFailure(error, provider: served.provider)
+                    let error = Self.providerFailure(error, provider: served.provider)
                     attempt.failed(error)
                     if served.id != deployment.id { health.released(deployment.id) }
                     let elapsed = Self.milliseconds(clock.now - started)
