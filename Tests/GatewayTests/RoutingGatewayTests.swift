@@ -45,6 +45,7 @@ import TollgateTestSupport
         aliases:
           fast: r-ok
           smart: r-primary
+          vectors: text-embedding-3-small
         routes:
           cheap_summary: [r-summary]
           vision: [r-text-only, r-ok]
@@ -242,6 +243,19 @@ import TollgateTestSupport
             let rows = try await gateway.usageRows()
             #expect(rows.filter { $0.provider == "east" }.map(\.status) == [500, 500])
             #expect(Set(rows.map(\.servedModel)) == ["r-pair"])
+        }
+    }
+
+    @Test func embeddingsAreRoutedToo() async throws {
+        try await Self.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let response = try await gateway.send(.post, "/v1/embeddings", bearer: key, body: #"{"model": "vectors", "input": "one two"}"#)
+            #expect(response.status == .ok)
+            #expect(Self.header(response, "x-tollgate-model") == "text-embedding-3-small")
+            #expect(Self.header(response, "x-tollgate-provider") == "openai")
+            let rows = try await gateway.usageRows()
+            #expect(rows.map(\.route) == ["vectors"])
+            #expect(rows.map(\.servedModel) == ["text-embedding-3-small"])
         }
     }
 
