@@ -4,6 +4,7 @@ public enum WeightedOrder {
     /// Indices into `weights` (each at least 1), the first drawn with probability weight / total,
     /// each next one likewise among those left.
     public static func order(weights: [Int], using generator: inout some RandomNumberGenerator) -> [Int] {
+        if weights.count < 2 { return Array(weights.indices) }  // most models: nothing to draw
         var left = Array(weights.indices)
         var order: [Int] = []
         order.reserveCapacity(weights.count)

@@ -35,17 +35,11 @@ struct ProxyController {
         chat.removeMetadataTask()
         // One price table and one routing setup for the whole call: a change made meanwhile
         // applies from the next call.
-        let call = RoutedRequest(
-            principal: principal, task: task, requested: chat.requestedModel, prices: meter.prices.table, setup: routing.current,
-            shape: RequestShape(chat), streamed: chat.isStreaming,
-            needs: RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: TokenEstimate.tokens(in: chat.promptText)),
-            rateTokens: principal.key.tpmLimit == nil ? 0 : TokenEstimate.tokens(in: chat.promptText).saturatingAdd(RequestShape(chat).maxOutput ?? 0))
+        let call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
-        let request = chat
-        return try await route(call, context: context) { attempt in
-            var chat = request
-            chat.model = attempt.call.deployment.model
+        // The adapters send each deployment's own model name: the body is forwarded as it is.
+        return try await route(call, context: context) { [chat] attempt in
             let provider = providers.provider(for: attempt.call.deployment.kind)
             if chat.isStreaming {
                 return try await stream(chat, attempt: attempt, provider: provider, logger: logger)
@@ -190,8 +184,7 @@ struct ProxyController {
             return ["id": .string(name), "object": "model", "created": 0, "owned_by": .string(deployment.provider)]
         }
         // Routing's names: `auto` when any route exists, and each alias whose model the key may use.
-        let routes = setup.table.routes.merging(principal.team.routes ?? [:]) { $1 }
-        if !routes.isEmpty {
+        if !setup.table.routes.isEmpty || !(principal.team.routes?.isEmpty ?? true) {
             data.append(["id": .string(RoutingTable.auto), "object": "model", "created": 0, "owned_by": "tollgate"])
         }
         for alias in setup.table.aliases.keys.sorted() where principal.key.allows(model: alias) || principal.key.allows(model: setup.table.resolve(alias)) {
@@ -244,19 +237,14 @@ struct ProxyController {
         let principal = try context.requirePrincipal()
         let chat = try await chatRequest(request)
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
-        let prices = meter.prices.table
-        let setup = routing.current
-        let shape = RequestShape(chat)
+        let call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
+        let (prices, setup, shape) = (call.prices, call.setup, call.shape)
         // The first model the call would try: the route's, past those that cannot take it.
-        let needs = RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: TokenEstimate.tokens(in: chat.promptText))
-        let plan = try self.plan(setup, requested: chat.requestedModel, task: task, principal: principal)
         var firstError: (any Error)?
         var chosen: Deployment?
-        for model in plan.models {
+        for model in try plan(setup, requested: call.requested, task: task, principal: principal).models {
             do {
-                let deployments = try servable(model, principal: principal, setup: setup, prices: prices, needs: needs)
-                try checkPriceable(shape, model: model, prices: prices)
-                chosen = deployments.first
+                chosen = try deployments(of: model, for: call).first
                 break
             } catch {
                 firstError = firstError ?? error
@@ -346,12 +334,14 @@ struct ProxyController {
         }
     }
 
-    /// The deployments of `model`, if the gateway serves it, its provider has not retired it, the
-    /// key may use it (named as asked, or as served: `provider/model` by its model), and it can
-    /// take a request that needs `needs`; else the error that says which of these failed.
-    func servable(_ model: String, principal: Principal, setup: RoutingSetup, prices: PriceTable, needs: RequestNeeds) throws -> [Deployment] {
+    /// The deployments of `model` for `call`, if the gateway serves it, its provider has not
+    /// retired it, the key may use it (named as asked, or as served: `provider/model` by its
+    /// model), it can take the request and its price can express the request's options; else the
+    /// error that says which of these failed. The one check of a candidate, for calls and previews.
+    func deployments(of model: String, for call: RoutedRequest) throws -> [Deployment] {
+        let (principal, prices) = (call.principal, call.prices)
         let deployments: [Deployment]
-        switch setup.catalog.resolve(model, prices: prices) {
+        switch call.setup.catalog.resolve(model, prices: prices) {
         case .served(let served): deployments = served
         case .providerOff(let provider, let variable):
             throw GatewayError.modelNotFound(model, hint: " Its provider (\(provider)) is off: set \(variable) on the gateway.")
@@ -367,9 +357,10 @@ struct ProxyController {
             throw GatewayError.modelRetired(name, on: PriceEntry.dayString(retired), replacement: price.replacedBy)
         }
         let abilities = ModelAbilities(maxInputTokens: price?.maxInputTokens, images: price?.supportsImages, tools: price?.supportsTools)
-        if let refusal = abilities.refusal(of: needs) {
+        if let refusal = abilities.refusal(of: call.needs) {
             throw GatewayError.modelCannotTake(name, because: refusal)
         }
+        try checkPriceable(call.shape, model: name, prices: prices)
         return deployments
     }
 

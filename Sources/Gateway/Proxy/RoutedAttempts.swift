@@ -23,6 +23,18 @@ struct RoutedRequest: Sendable {
     var rateTokens: Int
 }
 
+extension RoutedRequest {
+    /// A chat completion's facts, each read from the body once.
+    init(_ chat: ChatCompletionRequest, principal: Principal, task: String, prices: PriceTable, setup: RoutingSetup) {
+        let shape = RequestShape(chat)
+        let promptTokens = TokenEstimate.tokens(in: chat.promptText)
+        self.init(
+            principal: principal, task: task, requested: chat.requestedModel, prices: prices, setup: setup, shape: shape,
+            streamed: chat.isStreaming, needs: RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: promptTokens),
+            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0))
+    }
+}
+
 extension ProxyController {
     /// The models the request may try, in order (see `RoutingTable.plan`); a team's own routes
     /// take precedence over the configuration's.
@@ -50,8 +62,8 @@ extension ProxyController {
         let plan = try self.plan(call.setup, requested: call.requested, task: call.task, principal: call.principal)
         let limits = call.setup.table.limits
         let clock = ContinuousClock()
-        let deadline = clock.now + GatewayConfiguration.duration(seconds: limits.deadlineSeconds)
-        let answerDeadline = NIODeadline.now() + .nanoseconds(Int64(GatewayConfiguration.duration(seconds: limits.deadlineSeconds) / .nanoseconds(1)))
+        // deadline_seconds is validated to 0…3600: the milliseconds fit.
+        let deadline = NIODeadline.now() + .milliseconds(Int64(limits.deadlineSeconds * 1000))
         let health = routing.health
         var attempts = 0
         var failure: GatewayError?
@@ -62,15 +74,14 @@ extension ProxyController {
         candidates: for model in plan.models {
             let deployments: [Deployment]
             do {
-                deployments = try servable(model, principal: call.principal, setup: call.setup, prices: call.prices, needs: call.needs)
-                try checkPriceable(call.shape, model: deployments[0].model, prices: call.prices)
+                deployments = try self.deployments(of: model, for: call)
             } catch let error as GatewayError {
                 skipped.append(error)
                 continue
             }
             for index in WeightedOrder.order(weights: deployments.map(\.weight), using: &generator) {
                 let deployment = deployments[index]
-                guard attempts < limits.maxAttempts, clock.now < deadline else { break candidates }
+                guard attempts < limits.maxAttempts, NIODeadline.now() < deadline else { break candidates }
                 guard health.admit(deployment.id, at: budgets.clock()) else {
                     resting.append(deployment.id)
                     continue
@@ -105,7 +116,7 @@ extension ProxyController {
                     // The deadline bounds each upstream call until its answer starts (the client
                     // enforces it, no extra task); a stream's first event is read within the
                     // upstream's read timeout.
-                    let response = try await UpstreamHTTP.$answerDeadline.withValue(answerDeadline) { try await perform(attempt) }
+                    let response = try await UpstreamHTTP.$answerDeadline.withValue(deadline) { try await perform(attempt) }
                     health.succeeded(served.id, milliseconds: Self.milliseconds(clock.now - started))
                     if served.id != deployment.id { health.released(deployment.id) }
                     return response
