@@ -37,6 +37,7 @@ public enum GatewayApp {
         services extra: [any Service] = [], logger: Logger
     ) throws -> Built {
         let builtInPrices = try PriceTable.builtInEntries()
+        let catalogue = try PriceFile.builtIn().map(\.info)
         let filePrices = try configuration.pricingDirectory.map(PriceTable.fileEntries(in:)) ?? []
         // Until the stored prices are loaded (before the server starts), the local catalogue.
         let prices = PriceBook(try PriceTable(builtIn: builtInPrices, files: filePrices))
@@ -122,7 +123,7 @@ public enum GatewayApp {
             maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
-        PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes).add(to: admin)
+        PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes, catalogue: catalogue).add(to: admin)
         DeploymentController(routing: routing, clock: configuration.clock).add(to: admin)
         RepriceController(
             repricer: PostgresRepricer(client: postgres, logger: logger), meter: meter, budgets: budgets, maxBodyBytes: configuration.maxBodyBytes

@@ -29,8 +29,22 @@ public enum LiteLLMImport {
     static let rateFields: [(litellm: String, tollgate: String)] = [
         ("input_cost_per_token", "input"), ("cache_read_input_token_cost", "cached_input"),
         ("cache_creation_input_token_cost", "cache_write"), ("cache_creation_input_token_cost_above_1hr", "cache_write_1h"),
-        ("output_cost_per_token", "output"),
+        ("output_cost_per_token", "output"), ("output_cost_per_reasoning_token", "thinking_output"),
     ]
+
+    /// One range of a `tiered_pricing` list: prompts of `start` tokens and more.
+    struct Range {
+        var start: Int
+        var rates: [String: Any]
+
+        init?(_ object: [String: Any]) {
+            guard let bounds = object["range"] as? [NSNumber], let first = bounds.first,
+                  first.doubleValue >= 0, first.doubleValue <= 1_000_000_000
+            else { return nil }
+            start = Int(first.doubleValue)
+            rates = object.filter { $0.key != "range" }
+        }
+    }
 
     public static func read(_ data: Data, effectiveFrom: String) throws -> Result {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -39,10 +53,18 @@ public enum LiteLLMImport {
         var imported: [Imported] = []
         var skipped = 0
         for (key, value) in root.sorted(by: { $0.key < $1.key }) {
-            guard let spec = value as? [String: Any], let litellmProvider = spec["litellm_provider"] as? String,
-                  let provider = providers[litellmProvider], ["chat", "embedding", nil].contains(spec["mode"] as? String),
-                  spec["input_cost_per_token"] != nil
+            guard var spec = value as? [String: Any], let litellmProvider = spec["litellm_provider"] as? String,
+                  let provider = providers[litellmProvider], ["chat", "embedding", nil].contains(spec["mode"] as? String)
             else {
+                skipped += 1
+                continue
+            }
+            // DashScope's entries carry their rates as `tiered_pricing` ranges instead.
+            let ranges = (spec["tiered_pricing"] as? [[String: Any]] ?? []).compactMap(Range.init)
+            if spec["input_cost_per_token"] == nil, let first = ranges.first(where: { $0.start == 0 }) {
+                spec.merge(first.rates) { own, _ in own }
+            }
+            guard spec["input_cost_per_token"] != nil else {
                 skipped += 1
                 continue
             }
@@ -62,7 +84,7 @@ public enum LiteLLMImport {
                 }
                 guard let input = values["input"], let output = values["output"] else { return nil }
                 return PriceEntry.RateSet(input: input, cached_input: values["cached_input"], cache_write: values["cache_write"],
-                                          cache_write_1h: values["cache_write_1h"], output: output)
+                                          cache_write_1h: values["cache_write_1h"], output: output, thinking_output: values["thinking_output"])
             }
             guard let base = rates(suffix: "") else {
                 skipped += 1
@@ -72,13 +94,19 @@ public enum LiteLLMImport {
             entry.cached_input = base.cached_input
             entry.cache_write = base.cache_write
             entry.cache_write_1h = base.cache_write_1h
-            // Prompt bands: input_cost_per_token_above_200k_tokens and its siblings.
+            entry.thinking_output = base.thinking_output
+            // Prompt bands: input_cost_per_token_above_200k_tokens and its siblings, or the
+            // tiered_pricing ranges that start above zero.
+            for band in ranges where band.start > 0 {
+                for (key, value) in band.rates { spec[key + "_above_\(band.start)_tokens_range"] = value }
+            }
             let thresholds = Set(spec.keys.compactMap(threshold(in:))).sorted()
-            let tiers = thresholds.compactMap { tokens -> PriceEntry.Tier? in
-                let suffix = "_above_\(tokens / 1000)k_tokens"
+            let bands = thresholds.map { ($0, "_above_\($0 / 1000)k_tokens") } + ranges.filter { $0.start > 0 }.map { ($0.start, "_above_\($0.start)_tokens_range") }
+            let tiers = bands.sorted { $0.0 < $1.0 }.compactMap { tokens, suffix -> PriceEntry.Tier? in
                 guard let set = rates(suffix: suffix) else { return nil }
                 return PriceEntry.Tier(above_input_tokens: tokens, input: set.input, cached_input: set.cached_input,
-                                       cache_write: set.cache_write, cache_write_1h: set.cache_write_1h, output: set.output)
+                                       cache_write: set.cache_write, cache_write_1h: set.cache_write_1h, output: set.output,
+                                       thinking_output: set.thinking_output)
             }
             if !tiers.isEmpty { entry.tiers = tiers }
             var serviceTiers: [String: PriceEntry.RateSet] = [:]
@@ -132,8 +160,7 @@ public enum LiteLLMImport {
         result.imported.map { item in
             guard let current = table.price(for: item.entry.model) else { return .added(item) }
             guard let price = try? item.entry.price() else { return .added(item) }
-            let same = price.rates == current.rates && price.tiers == current.tiers && price.serviceTiers == current.serviceTiers
-            return same ? .unchanged : .changed(item, was: current)
+            return PriceDifference.between(current, and: price).isEmpty ? .unchanged : .changed(item, was: current)
         }
     }
 

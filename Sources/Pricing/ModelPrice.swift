@@ -22,9 +22,9 @@ public struct ModelPrice: Sendable, Hashable {
     public var rates: Rates
     /// Prompt-length bands, ascending by `aboveInputTokens`.
     public var tiers: [PromptTier]
-    /// Rates by the service tier the provider reports it served (`priority`, `flex`, …). A
-    /// service tier's rates replace the prompt-length bands.
-    public var serviceTiers: [String: Rates]
+    /// Rates by the service tier the provider reports it served (`priority`, `flex`, …), each
+    /// with its own prompt-length bands.
+    public var serviceTiers: [String: RateCard]
     /// The first instant (UTC) this price applies to.
     public var effectiveFrom: Date
     /// The model's context window, where known.
@@ -43,7 +43,7 @@ public struct ModelPrice: Sendable, Hashable {
     public var source: String
 
     public init(
-        model: String, provider: String, rates: Rates, tiers: [PromptTier] = [], serviceTiers: [String: Rates] = [:],
+        model: String, provider: String, rates: Rates, tiers: [PromptTier] = [], serviceTiers: [String: RateCard] = [:],
         effectiveFrom: Date, maxInputTokens: Int? = nil, maxOutputTokens: Int? = nil, retiredFrom: Date? = nil,
         replacedBy: String? = nil, source: String = ""
     ) {
@@ -84,10 +84,18 @@ public struct ModelPrice: Sendable, Hashable {
         retiredFrom.map { $0 <= date } ?? false
     }
 
-    /// The rates a request is billed at: its service tier's, else the band its prompt falls in.
-    /// An unknown service tier is billed at the standard rates (see `canPrice`).
+    /// The standard rates and their prompt-length bands.
+    public var standard: RateCard { RateCard(rates: rates, tiers: tiers) }
+
+    /// The rate card a request is billed at: its service tier's, else the standard one. An
+    /// unknown service tier is billed at the standard rates (see `canPrice`).
+    public func card(serviceTier: String?) -> RateCard {
+        serviceTier.flatMap { serviceTiers[$0] } ?? standard
+    }
+
+    /// The rates a request is billed at: the band its prompt falls in, on its service tier's card.
     public func rates(promptTokens: Int, serviceTier: String?) -> Rates {
-        if let serviceTier, let rates = serviceTiers[serviceTier] { return rates }
+        if let serviceTier, let card = serviceTiers[serviceTier] { return card.rates(promptTokens: promptTokens) }
         return tiers.last { promptTokens > $0.aboveInputTokens }?.rates ?? rates
     }
 
@@ -98,7 +106,7 @@ public struct ModelPrice: Sendable, Hashable {
 
     /// Whether every rate has at most six decimals (what the 12-place cost keeps exact).
     public var hasExactRates: Bool {
-        rates.isExact && tiers.allSatisfy(\.rates.isExact) && serviceTiers.values.allSatisfy(\.isExact)
+        standard.isExact && serviceTiers.values.allSatisfy(\.isExact)
     }
 
     /// The exact cost of `usage` served in `mode`, rounded to `Money.costScale` places.

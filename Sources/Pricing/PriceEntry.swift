@@ -11,7 +11,7 @@ import Foundation
 ///  "max_input_tokens": 1000000, "max_output_tokens": 128000, "source": "https://…"}
 /// ```
 public struct PriceEntry: Codable, Sendable, Hashable {
-    /// Rates of a band or a service tier.
+    /// Rates of a band or a service tier; a service tier may have prompt-length bands of its own.
     public struct RateSet: Codable, Sendable, Hashable {
         public var input: String
         public var cached_input: String?
@@ -19,15 +19,18 @@ public struct PriceEntry: Codable, Sendable, Hashable {
         public var cache_write_1h: String?
         public var output: String
         public var thinking_output: String?
+        /// A service tier's prompt-length bands (unused inside a band).
+        public var tiers: [Tier]?
 
         public init(input: String, cached_input: String? = nil, cache_write: String? = nil, cache_write_1h: String? = nil,
-                    output: String, thinking_output: String? = nil) {
+                    output: String, thinking_output: String? = nil, tiers: [Tier]? = nil) {
             self.input = input
             self.cached_input = cached_input
             self.cache_write = cache_write
             self.cache_write_1h = cache_write_1h
             self.output = output
             self.thinking_output = thinking_output
+            self.tiers = tiers
         }
     }
 
@@ -91,24 +94,19 @@ public struct PriceEntry: Codable, Sendable, Hashable {
         let base = RateSet(input: input, cached_input: cached_input, cache_write: cache_write, cache_write_1h: cache_write_1h,
                            output: output, thinking_output: thinking_output)
         let rates = try Self.rates(base, at: name)
-        var seenThresholds = Set<Int>()
-        let tiers = try (tiers ?? []).map { tier in
-            guard tier.above_input_tokens > 0, tier.above_input_tokens <= 1_000_000_000 else {
-                throw PricingError("\(name).tiers.above_input_tokens \(tier.above_input_tokens) must be 1…1000000000", field: "tiers.above_input_tokens")
-            }
-            guard seenThresholds.insert(tier.above_input_tokens).inserted else {
-                throw PricingError("\(name).tiers has two bands above \(tier.above_input_tokens) input tokens", field: "tiers")
-            }
-            return ModelPrice.PromptTier(
-                aboveInputTokens: tier.above_input_tokens,
-                rates: try Self.rates(tier.rateSet, at: "\(name).tiers[\(tier.above_input_tokens)]", prefix: "tiers."))
-        }
-        var serviceTiers: [String: Rates] = [:]
+        let tiers = try Self.bands(tiers ?? [], at: name, prefix: "")
+        var serviceTiers: [String: RateCard] = [:]
         for (tier, set) in service_tiers ?? [:] {
             guard !tier.isEmpty, tier.count <= 40, tier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
                 throw PricingError("\(name).service_tiers: '\(tier)' is not a service tier name", field: "service_tiers")
             }
-            serviceTiers[tier] = try Self.rates(set, at: "\(name).service_tiers.\(tier)", prefix: "service_tiers.\(tier).")
+            guard !ModelPrice.standardServiceTiers.contains(tier) else {
+                throw PricingError(
+                    "\(name).service_tiers: '\(tier)' names the standard rates, which the entry's own fields give", field: "service_tiers")
+            }
+            let path = "\(name).service_tiers.\(tier)", prefix = "service_tiers.\(tier)."
+            serviceTiers[tier] = RateCard(
+                rates: try Self.rates(set, at: path, prefix: prefix), tiers: try Self.bands(set.tiers ?? [], at: path, prefix: prefix))
         }
         for (field, value) in [("max_input_tokens", max_input_tokens), ("max_output_tokens", max_output_tokens)] {
             if let value, !(1...1_000_000_000).contains(value) {
@@ -132,6 +130,25 @@ public struct PriceEntry: Codable, Sendable, Hashable {
         price.supportsImages = supports_images
         price.supportsTools = supports_tools
         return price
+    }
+
+    /// Prompt-length bands, validated: thresholds in range and listed in ascending order, so no
+    /// two bands overlap and a reader sees them as they apply.
+    static func bands(_ bands: [Tier], at path: String, prefix: String) throws -> [ModelPrice.PromptTier] {
+        var previous = 0
+        return try bands.map { band in
+            let above = band.above_input_tokens
+            guard above > 0, above <= 1_000_000_000 else {
+                throw PricingError("\(path).tiers.above_input_tokens \(above) must be 1…1000000000", field: prefix + "tiers.above_input_tokens")
+            }
+            guard above > previous else {
+                let problem = above == previous ? "has two bands above \(above) input tokens" : "lists the band above \(above) after the one above \(previous)"
+                throw PricingError("\(path).tiers \(problem): list bands in ascending order, each once", field: prefix + "tiers")
+            }
+            previous = above
+            return ModelPrice.PromptTier(
+                aboveInputTokens: above, rates: try Self.rates(band.rateSet, at: "\(path).tiers[\(above)]", prefix: prefix + "tiers."))
+        }
     }
 
     /// `path` names the rates in messages (`gpt-4o.tiers[200000]`), `prefix` in `field`

@@ -39,7 +39,7 @@ import Testing
 
     @Test func otherProvidersAndModesAreSkippedAndRoundingIsReported() throws {
         let result = try Self.imported()
-        #expect(Set(result.imported.map(\.entry.model)) == ["gpt-4o", "gpt-9", "claude-sonnet-9", "gemini-9-pro", "qwen-odd"])
+        #expect(Set(result.imported.map(\.entry.model)) == ["gpt-4o", "gpt-9", "claude-sonnet-9", "gemini-9-pro", "qwen-odd", "qwen-banded"])
         #expect(result.skipped == 3)  // sample_spec, dall-e-3, bedrock
         let odd = try #require(result.imported.first { $0.entry.model == "qwen-odd" })
         #expect(odd.entry.provider == "qwen" && odd.entry.input == "0.333333" && odd.rounded == ["input"])
@@ -49,7 +49,8 @@ import Testing
         let day = PriceEntry.parseDay("2025-01-01")!
         let table = PriceTable([
             ModelPrice(model: "gpt-4o", provider: "openai", rates: Rates(input: Money("2.5")!, cachedInput: Money("1.25")!, output: Money("10")!),
-                       serviceTiers: ["priority": Rates(input: Money("4.25")!, cachedInput: Money("2.125")!, output: Money("17")!)], effectiveFrom: day),
+                       serviceTiers: ["priority": RateCard(rates: Rates(input: Money("4.25")!, cachedInput: Money("2.125")!, output: Money("17")!))],
+                       effectiveFrom: day),
             ModelPrice(model: "gpt-9", provider: "openai", input: Money("2")!, output: Money("8")!, effectiveFrom: day),
         ])
         let changes = LiteLLMImport.compare(try Self.imported(), with: table)
@@ -63,13 +64,41 @@ import Testing
         }
         #expect(unchanged == 1)
         #expect(changed == ["gpt-9"])
-        #expect(Set(added) == ["claude-sonnet-9", "gemini-9-pro", "qwen-odd"])
+        #expect(Set(added) == ["claude-sonnet-9", "gemini-9-pro", "qwen-odd", "qwen-banded"])
         // Written files load as price files.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (provider, text) in try LiteLLMImport.files(try Self.imported().imported.map(\.entry), source: "test") {
             try text.write(toFile: directory + "/\(provider).json", atomically: true, encoding: .utf8)
         }
-        #expect(try PriceTable.files(in: directory).count == 5)
+        #expect(try PriceTable.files(in: directory).count == 6)
+    }
+
+    /// DashScope's entries spell bands as `tiered_pricing` ranges, with a thinking rate.
+    @Test func tieredPricingRangesBecomeBands() throws {
+        let qwen = try Self.entry("qwen-banded")
+        #expect((qwen.input, qwen.output, qwen.thinking_output) == ("1.2", "6", "24"))
+        #expect(qwen.tiers?.map(\.above_input_tokens) == [32_000, 128_000])
+        #expect(qwen.tiers?.map(\.input) == ["2.4", "3"])
+        #expect(qwen.tiers?.map(\.output) == ["12", "15"])
+    }
+
+    /// A changed entry lists every figure that differs, cache and band rates included, not only
+    /// input and output.
+    @Test func aChangeListsEveryFigureThatDiffers() throws {
+        let day = PriceEntry.parseDay("2025-01-01")!
+        let old = ModelPrice(
+            model: "gpt-9", provider: "openai",
+            rates: Rates(input: Money("2")!, cachedInput: Money("0.25")!, output: Money("8")!),
+            tiers: [.init(aboveInputTokens: 272_000, rates: Rates(input: Money("4")!, cachedInput: Money("0.5")!, output: Money("12")!))],
+            effectiveFrom: day)
+        var entry = PriceEntry(model: "gpt-9", provider: "openai", input: "2", output: "8", effective_from: "2026-12-03")
+        entry.cached_input = "0.20"
+        entry.tiers = [.init(above_input_tokens: 272_000, input: "4", cached_input: "0.40", output: "12")]
+        entry.service_tiers = ["flex": .init(input: "1", output: "4")]
+        let differences = PriceDifference.between(old, and: try entry.price()).map(\.description)
+        #expect(differences.prefix(2) == ["cached_input: 0.25 → 0.2", "tiers[272000].cached_input: 0.5 → 0.4"])
+        #expect(differences.contains("service_tiers.flex.input: none → 1"))
+        #expect(!differences.contains { $0.hasPrefix("input:") || $0.hasPrefix("output:") })
     }
 }

@@ -92,27 +92,9 @@ import Testing
     }
 }
 
-/// The shipped catalogue's own rules: every entry says where its price was read, every retired
-/// model names a replacement that is still served, and the current models are priced.
+/// The current models are priced with their billing rules (the catalogue's own rules are
+/// `CatalogueTests`).
 @Suite struct CatalogueCurrencyTests {
-    @Test func everyEntryNamesTheProvidersPageItWasReadFrom() throws {
-        for entry in try PriceTable.builtInEntries() {
-            #expect(entry.source?.hasPrefix("https://") == true, "\(entry.model) has no source URL")
-        }
-    }
-
-    @Test func retiredModelsNameAReplacementThatIsNotRetiredToo() throws {
-        let table = PriceTable(try PriceTable.builtIn())
-        for price in table.currentPrices() {
-            guard let retired = price.retiredFrom else { continue }
-            let name = try #require(price.replacedBy, "\(price.model) is retired without a replacement")
-            // A replacement not in the catalogue yet is served unpriced (provider/model or its family).
-            guard let replacement = table.price(for: name, at: retired) else { continue }
-            #expect(!replacement.isRetired(at: retired), "\(price.model)'s replacement \(name) retires first")
-            #expect(replacement.provider == price.provider)
-        }
-    }
-
     @Test func currentModelsArePricedWithTheirBillingRules() throws {
         let table = PriceTable(try PriceTable.builtIn())
         let today = PriceEntry.parseDay("2026-12-03")!

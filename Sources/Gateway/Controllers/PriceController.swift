@@ -12,6 +12,9 @@ import Pricing
 struct PriceController {
     let sync: PriceSync
     let maxBodyBytes: Int
+    /// The built-in catalogue's files: where each provider's prices come from and the day they
+    /// were last checked against its pages.
+    let catalogue: [PriceFile.Info]
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
         group.get("prices", use: list)
@@ -25,7 +28,7 @@ struct PriceController {
         }
         let records = try await sync.store.history(model: model)
         let shown = model == nil ? records.filter { $0.replacedAt == nil } : records
-        return try JSONBody.response(ListView(data: shown.map { PriceRecordView(record: $0) }))
+        return try JSONBody.response(PriceListView(data: shown.map { PriceRecordView(record: $0) }, catalogue: catalogue))
     }
 
     @Sendable func create(_ request: Request, context: TollgateRequestContext) async throws -> Response {
@@ -76,5 +79,27 @@ struct PriceRecordView: Encodable {
         try container.encode(record.replacedBy, forKey: .replaced_by_id)
         try container.encode(record.replacedAt == nil, forKey: .in_force)
         if let replaced { try container.encode(PriceRecordView(record: replaced), forKey: .replaced) }
+    }
+}
+
+/// `GET /admin/prices`: the entries, and the built-in catalogue's provenance per provider.
+struct PriceListView: Encodable {
+    var object = "list"
+    var data: [PriceRecordView]
+    var catalogue: [PriceFile.Info]
+
+    enum Keys: String, CodingKey {
+        case object, data, catalogue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(object, forKey: .object)
+        try container.encode(data, forKey: .data)
+        var files = container.nestedUnkeyedContainer(forKey: .catalogue)
+        for file in catalogue {
+            // Absent figures are written as null: the contract lists every field.
+            try files.encode(["provider": file.provider, "source": file.source, "checked": file.checked, "checked_against": file.checked_against])
+        }
     }
 }

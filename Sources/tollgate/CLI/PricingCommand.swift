@@ -15,6 +15,9 @@ struct PricingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let table = try PriceTable.load(directory: directory)
+            for file in try PriceFile.builtIn() {
+                print("\(file.provider): checked \(file.checked ?? "never") against \(file.source)")
+            }
             print("provider   model                           input     cached    c.write   c.wr.1h   output    (USD per 1M tokens)")
             for price in table.currentPrices() {
                 let rates = price.rates
@@ -120,7 +123,10 @@ struct ImportLiteLLM: AsyncParsableCommand {
                 print("+ \(item.entry.provider ?? "?")/\(item.entry.model): input \(item.entry.input), output \(item.entry.output)\(Self.notes(item))")
             case .changed(let item, let was):
                 proposed.append(item.entry)
-                print("~ \(item.entry.provider ?? "?")/\(item.entry.model): input \(was.input) → \(item.entry.input), output \(was.output) → \(item.entry.output)\(Self.notes(item))")
+                print("~ \(item.entry.provider ?? "?")/\(item.entry.model):\(Self.notes(item))")
+                if let price = try? item.entry.price() {
+                    for difference in PriceDifference.between(was, and: price) { print("    \(difference)") }
+                }
             case .unchanged:
                 unchanged += 1
             }
