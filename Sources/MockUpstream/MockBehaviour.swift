@@ -16,6 +16,7 @@ import OpenAIWire
 /// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
 /// | `negative-usage` | reports -5 prompt tokens |
 /// | `no-tier` | leaves `service_tier` out of its answers |
+/// | `cache-write` | reports the prompt's uncached part as written to the cache (`cache_write_tokens`) |
 /// | `recovers-after-N` | answers its first N chat calls with HTTP 500, then normally (counted per model name) |
 /// | anything else | answers normally |
 public struct MockBehaviour: Sendable, Equatable {
@@ -30,6 +31,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var resets: Bool
     public var negativeUsage: Bool
     public var hidesServiceTier: Bool
+    public var writesCache: Bool
     /// `recovers-after-N`: the first N calls to the model fail with 503, the rest succeed.
     public var failuresBeforeRecovery: Int?
 
@@ -50,6 +52,7 @@ public struct MockBehaviour: Sendable, Equatable {
         resets = name.contains("reset")
         negativeUsage = name.contains("negative-usage")
         hidesServiceTier = name.contains("no-tier")
+        writesCache = name.contains("cache-write")
         if let range = name.range(of: "recovers-after-") {
             failuresBeforeRecovery = Int(name[range.upperBound...].prefix { $0.isNumber })
         } else {
@@ -59,6 +62,8 @@ public struct MockBehaviour: Sendable, Equatable {
 
     /// The usage object the mock reports for `usage`: as it is, or misreported on request.
     public func reported(_ usage: Usage) -> JSONValue {
+        var usage = usage
+        if writesCache { usage.cacheWriteTokens = usage.promptTokens - usage.cachedTokens }
         guard var json = usage.json.objectValue else { return usage.json }
         if hugeUsage {
             json["completion_tokens"] = .integer(100_000_000_000_000_000)

@@ -133,6 +133,13 @@ public struct ChatCompletionRequest: Sendable {
     /// `enable_thinking` (Qwen's switch for its thinking mode, billed at its own output rate).
     public var enablesThinking: Bool { body["enable_thinking"]?.boolValue ?? false }
 
+    /// Whether the request asks OpenAI for its 12-hour prompt cache (`prompt_cache_options.ttl`,
+    /// or the older `prompt_cache_retention`, set to `12h`): the prompt tokens it writes are
+    /// billed at the 12-hour write rate, above the 30-minute one.
+    public var asksLongCacheRetention: Bool {
+        body["prompt_cache_options"]?["ttl"]?.stringValue == "12h" || body["prompt_cache_retention"]?.stringValue == "12h"
+    }
+
     /// Whether any part of the request asks for prompt caching (`cache_control`), and whether
     /// any asks for the 1-hour lifetime, billed higher than the 5-minute default.
     public var cacheControl: (any: Bool, oneHour: Bool) {

@@ -72,7 +72,7 @@ final class AttemptSettlement: Sendable {
     /// else the admission's bound (images, tools and cache at their bounds); the output streamed
     /// to a client that left, else the output cap the provider may still bill.
     func estimate(reported: Usage?, streamedOutput: Int?) -> TokenUsage {
-        var usage = reported.flatMap { $0.isPlausible ? UsageMeter.tokenUsage($0) : nil } ?? .zero
+        var usage = reported.flatMap { $0.isPlausible ? UsageMeter.tokenUsage($0, longRetention: call.longCacheRetention) : nil } ?? .zero
         if usage.input == 0 {
             usage.uncachedInput = bound.uncachedInput
             usage.cacheWrite = bound.cacheWrite

@@ -49,7 +49,7 @@ struct ProxyController {
                 throw ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts")
             }
             var body = answer.body
-            let usage = answer.usage.map(UsageMeter.tokenUsage)
+            let usage = answer.usage.map { UsageMeter.tokenUsage($0, longRetention: attempt.call.longCacheRetention) }
                 ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
             let cost = attempt.completed(usage, serviceTier: answer.usage?.serviceTier, estimated: answer.usage == nil)
             if let usageJSON = body["usage"], answer.usage != nil {
@@ -76,7 +76,7 @@ struct ProxyController {
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
-                let tokens = UsageMeter.tokenUsage(usage)
+                let tokens = UsageMeter.tokenUsage(usage, longRetention: call.longCacheRetention)
                 let billing = meter.billing(call, reportedTier: usage.serviceTier, usage: tokens)
                 return meter.cost(call, usage: tokens, mode: billing)
             }
@@ -124,7 +124,7 @@ struct ProxyController {
                 ])
                 try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(failure.envelope))).wireBytes)
             } else if let usage = watch.usage {
-                attempt.completed(UsageMeter.tokenUsage(usage), serviceTier: usage.serviceTier, estimated: false)
+                attempt.completed(UsageMeter.tokenUsage(usage, longRetention: call.longCacheRetention), serviceTier: usage.serviceTier, estimated: false)
             } else {
                 attempt.completed(TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks), estimated: true)
             }
@@ -296,10 +296,16 @@ struct ProxyController {
                 "The service tier '\(tier)' has no price for \(model) on this gateway (priced: \(known)). Add its rates to the model's price entry, or leave 'service_tier' out.",
                 param: "service_tier", code: "unpriced_option")
         }
-        if shape.cacheWrites.oneHour, !([price.rates] + price.tiers.map(\.rates)).allSatisfy(\.publishesCacheWrite1h) {
+        let card = price.card(serviceTier: shape.billing.serviceTier)
+        if shape.cacheWrites.oneHour, !card.allRates.allSatisfy(\.publishesCacheWrite1h) {
             throw GatewayError.invalidRequest(
                 "1-hour prompt caching (cache_control ttl '1h') has no price for \(model) on this gateway. Add 'cache_write_1h' to the model's price entry, or use the 5-minute cache.",
                 param: "messages", code: "unpriced_option")
+        }
+        if shape.longCacheRetention, !card.allRates.allSatisfy(\.publishesCacheWrite1h) {
+            throw GatewayError.invalidRequest(
+                "12-hour prompt caching has no price for \(model) on this gateway. Add its 12-hour write rate as 'cache_write_1h' to the model's price entry, or leave the cache at its default retention.",
+                param: "prompt_cache_options", code: "unpriced_option")
         }
     }
 
@@ -317,7 +323,7 @@ struct ProxyController {
         let proxied = ProxiedCall(
             requestID: context.requestID, attempt: number, route: route, principal: call.principal, task: call.task,
             requestedModel: call.requested ?? RoutingTable.auto, deployment: served, streamed: call.streamed, billing: call.shape.billing,
-            downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, prices: call.prices, startedAt: now)
+            longCacheRetention: call.shape.longCacheRetention, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, prices: call.prices, startedAt: now)
         let cap = call.prices.price(for: served.model, at: now)?.maxOutputTokens
         return AttemptSettlement(call: proxied, hold: hold, meter: meter, bound: call.shape.bound(outputCap: cap))
     }

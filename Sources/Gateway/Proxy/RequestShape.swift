@@ -18,6 +18,9 @@ struct RequestShape: Sendable {
     /// Whether the prompt may be written to the provider's cache, and for an hour: its bound is
     /// then priced at the cache-write rate, which is above the input rate.
     var cacheWrites: (any: Bool, oneHour: Bool) = (false, false)
+    /// Whether the request asks for OpenAI's 12-hour prompt cache, whose writes are billed in the
+    /// long-lived write class (`cacheWrite1h`) when the upstream reports writes without a class.
+    var longCacheRetention = false
 
     /// Output assumed for a model with no known cap and a request that sets none.
     static let defaultOutputCap = 4096
@@ -33,13 +36,14 @@ struct RequestShape: Sendable {
         self.init(inputBound: chat.inputTokenBound, maxOutput: chat.maxOutputTokens, outputField: chat.maxOutputTokensField, choices: chat.choices)
         billing = BillingMode(serviceTier: chat.serviceTier, thinking: chat.enablesThinking)
         cacheWrites = chat.cacheControl
+        longCacheRetention = chat.asksLongCacheRetention
     }
 
     /// The most tokens the request can be billed for on a model whose output cap is `outputCap`:
     /// the prompt bound once, the output cap once per choice.
     func bound(outputCap: Int?) -> TokenUsage {
         let output = (maxOutput ?? outputCap ?? Self.defaultOutputCap).saturatingMultiply(max(choices, 1))
-        if cacheWrites.oneHour { return TokenUsage(cacheWrite1h: inputBound, output: output) }
+        if cacheWrites.oneHour || longCacheRetention { return TokenUsage(cacheWrite1h: inputBound, output: output) }
         if cacheWrites.any { return TokenUsage(cacheWrite: inputBound, output: output) }
         return TokenUsage(uncachedInput: inputBound, output: output)
     }

@@ -33,9 +33,11 @@ final class UsageMeter: Sendable {
 
     /// The token buckets of an OpenAI usage object: cached and cache-write tokens are taken out of
     /// `prompt_tokens`, and 1-hour writes out of the writes, so no token is priced twice.
-    /// Counts must be plausible (`Usage.isPlausible`).
-    static func tokenUsage(_ usage: Usage) -> TokenUsage {
-        let oneHour = min(usage.cacheWrite1hTokens, usage.cacheWriteTokens)
+    /// `longRetention`: the request asked for the 12-hour cache, so writes reported without a
+    /// class are long-lived writes. Counts must be plausible (`Usage.isPlausible`).
+    static func tokenUsage(_ usage: Usage, longRetention: Bool = false) -> TokenUsage {
+        let reportedLong = longRetention && usage.cacheWrite1hTokens == 0 ? usage.cacheWriteTokens : usage.cacheWrite1hTokens
+        let oneHour = min(reportedLong, usage.cacheWriteTokens)
         return TokenUsage(
             uncachedInput: max(usage.promptTokens - usage.cachedTokens - usage.cacheWriteTokens, 0),
             cacheRead: usage.cachedTokens,
@@ -122,6 +124,8 @@ struct ProxiedCall: Sendable {
     var streamed: Bool
     /// The service tier and thinking mode the request asked for.
     var billing: BillingMode = .standard
+    /// Whether the request asked for the 12-hour prompt cache (see `UsageMeter.tokenUsage`).
+    var longCacheRetention = false
     var downgradedFrom: String?
     var budgetPeriodStart: Date?
     /// The price table the call was admitted under; it is settled with the same one.
