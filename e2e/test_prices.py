@@ -96,9 +96,13 @@ def test_the_cli_adds_shows_and_reprices(gateway):
     added = tollgate("pricing", "add", "--model", "gpt-e2e-cli", "--provider", "openai", "--input", "1.00",
                      "--output", "3.00", "--effective-from", "2020-01-01")
     assert added["origin"] == "admin" and added["in_force"] is True
-    _, key = gateway.new_key()
+    team, key = gateway.new_key()
     client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
     client.chat.completions.create(model="gpt-e2e-cli", messages=MESSAGES)
+    # The usage row is written in the next batch (every 100 ms): reprice what is in the database.
+    deadline = time.monotonic() + 10
+    while gateway.admin("GET", f"/admin/spend?team_id={team}")["totals"]["requests"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
     tollgate("pricing", "add", "--model", "gpt-e2e-cli", "--provider", "openai", "--input", "2.00",
              "--output", "6.00", "--effective-from", "2020-01-01")
     history = tollgate("pricing", "show", "gpt-e2e-cli")["data"]
