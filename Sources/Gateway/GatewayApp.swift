@@ -9,6 +9,7 @@ import PostgresNIO
 import PostgresStorage
 import Pricing
 import Providers
+import Routing
 import ServiceLifecycle
 
 /// Builds the gateway: its stores, caches, upstream client and usage writer, and the router.
@@ -20,6 +21,8 @@ public enum GatewayApp {
         public var app: App
         /// The usage writer: `flush()` makes every recorded request durable now.
         public var recorder: UsageRecorder
+        /// Re-reads the configuration file, as SIGHUP does; false when it was rejected.
+        public var reloadConfiguration: @Sendable () -> Bool
         /// The upstream client; its service shuts it down, but a run that never started its
         /// services (a signal during start-up) must still do so before it is released.
         var http: HTTPClient
@@ -42,7 +45,8 @@ public enum GatewayApp {
         // Until the stored prices are loaded (before the server starts), the local catalogue.
         let prices = PriceBook(try PriceTable(builtIn: builtInPrices, files: filePrices))
         let configFile = configuration.configFile ?? Self.defaultConfigFile()
-        let routing = RoutingBook(try RoutingSetup.load(environment: configuration.environment, configFile: configFile))
+        let routing = RoutingBook(
+            try RoutingSetup.load(environment: configuration.environment, configFile: configFile), random: RouteRandom(seed: configuration.routingSeed))
         let migrations = MigrationRunner(directory: configuration.migrationsDirectory)
         _ = try migrations.files()
 
@@ -133,6 +137,7 @@ public enum GatewayApp {
             "tollgate.providers": "\(routing.current.catalog.endpoints.keys.sorted().joined(separator: ", "))",
             "tollgate.models": "\(routing.current.catalog.models(prices: prices.table, at: configuration.clock()).joined(separator: ", "))",
         ])
+        let reloader = ConfigReloadService(routing: routing, environment: configuration.environment, configFile: configFile, logger: logger)
         var app = Application(
             router: router,
             server: .http1(shutdownGrace: configuration.shutdownGrace),
@@ -142,7 +147,7 @@ public enum GatewayApp {
                     budgets: budgets),
                 priceSync,
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
-                ConfigReloadService(routing: routing, environment: configuration.environment, configFile: configFile, logger: logger),
+                reloader,
                 BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
             ],
             logger: logger
@@ -151,7 +156,7 @@ public enum GatewayApp {
             try await migrations.migrate(postgres, logger: logger)
             try await priceSync.seedAndLoad(builtIn: builtInPrices, files: filePrices)
         }
-        return Built(app: app, recorder: recorder, http: http)
+        return Built(app: app, recorder: recorder, reloadConfiguration: { reloader.reload() }, http: http)
     }
 
     /// `./tollgate.yaml` when it exists.

@@ -3,6 +3,7 @@ import Governance
 import Hummingbird
 import HTTPTypes
 import Logging
+import Metering
 import OpenAIWire
 import Providers
 
@@ -83,11 +84,14 @@ public struct GatewayError: HTTPResponseError, Sendable {
 
     /// 503 `deployments_resting`: every deployment that could serve the request is in its
     /// cooldown after failures.
-    static func deploymentsResting(_ deployments: [String], retryAfter: Int) -> GatewayError {
-        GatewayError(.serviceUnavailable,
-                     "Every deployment that could serve this request is resting after failures (\(deployments.joined(separator: ", "))). Try again in \(max(retryAfter, 1)) s.",
-                     type: "upstream_error", code: "deployments_resting", headers: [.retryAfter: "\(max(retryAfter, 1))"])
+    /// 429 `upstream_retry_after`: every deployment that could serve the request is inside the
+    /// `retry-after` its upstream asked for; no call is made until it passes.
+    static func upstreamAskedToWait(_ deployments: [String], retryAfter: Int) -> GatewayError {
+        GatewayError(.tooManyRequests,
+                     "Every deployment that could serve this request asked to be left alone for a while (\(deployments.joined(separator: ", "))). Try again in \(max(retryAfter, 1)) s.",
+                     type: "upstream_error", code: "upstream_retry_after", headers: [.retryAfter: "\(max(retryAfter, 1))"])
     }
+
 
     static func conflict(_ message: String) -> GatewayError {
         GatewayError(.conflict, message, type: "invalid_request_error", code: "conflict")
@@ -145,19 +149,19 @@ public struct GatewayError: HTTPResponseError, Sendable {
     // MARK: Upstream and internal
 
     /// An upstream failure, keeping the upstream's status where it means something to the caller.
-    static func upstream(_ error: ProviderError) -> GatewayError {
+    /// The upstream's failure as the client sees it; `status` is the attempt policy's (see
+    /// `AttemptPolicy`), else the kind's own.
+    static func upstream(_ error: ProviderError, status code: Int? = nil) -> GatewayError {
         let status: HTTPResponse.Status
-        switch error.kind {
-        case .timeout: status = .gatewayTimeout
-        case .unreachable, .badResponse: status = .badGateway
-        case .unsupported: status = .badRequest
-        case .cancelled: status = .serviceUnavailable
-        case .upstreamStatus(let code):
-            switch code {
-            case 400, 404, 409, 413, 422, 429: status = .init(code: code)
-            case 503, 529: status = .serviceUnavailable
-            case 504: status = .gatewayTimeout
-            default: status = .badGateway  // 401/403: the gateway's own provider key; 5xx: upstream's fault
+        if let code {
+            status = .init(code: code)
+        } else {
+            switch error.kind {
+            case .timeout: status = .gatewayTimeout
+            case .unreachable, .badResponse: status = .badGateway
+            case .unsupported: status = .badRequest
+            case .cancelled: status = .serviceUnavailable
+            case .upstreamStatus(let upstream): status = .init(code: AttemptPolicy.clientStatus(upstream: upstream))
             }
         }
         var headers: HTTPFields = [:]

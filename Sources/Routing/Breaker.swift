@@ -18,6 +18,8 @@ public struct Breaker: Sendable, Equatable {
 
     public private(set) var state: State = .healthy
     public private(set) var failuresInARow = 0
+    /// Until when the upstream itself asked to be left alone (its `retry-after`).
+    public private(set) var retryAfterUntil: Date?
     public var failuresToTrip: Int
     /// Seconds of rest after the breaker trips.
     public var cooldown: TimeInterval
@@ -50,6 +52,22 @@ public struct Breaker: Sendable, Equatable {
         return copy.admit(at: now)
     }
 
+    /// When a request could next use the deployment: now when healthy, the end of its rest, or
+    /// when a probe that never reports back is replaced.
+    public var availableFrom: Date {
+        switch state {
+        case .healthy: .distantPast
+        case .coolingDown(let until): until
+        case .probing(let since): since.addingTimeInterval(max(cooldown, 1))
+        }
+    }
+
+    /// Lets a request through although the deployment rests: it has no alternative, and resting
+    /// must not become refusing. Its outcome is the probe's.
+    public mutating func forceProbe(at now: Date) {
+        state = .probing(since: now)
+    }
+
     /// The probe was taken but nothing was sent: the next request may probe at once.
     public mutating func releaseProbe() {
         if case .probing(let since) = state { state = .coolingDown(until: since) }
@@ -58,6 +76,7 @@ public struct Breaker: Sendable, Equatable {
     public mutating func succeeded() {
         state = .healthy
         failuresInARow = 0
+        retryAfterUntil = nil
     }
 
     /// A failure at `now`; `retryAfter` (seconds, from the upstream) rests the deployment for at
@@ -70,6 +89,7 @@ public struct Breaker: Sendable, Equatable {
         if let retryAfter, retryAfter > 0 {
             let asked = now.addingTimeInterval(min(retryAfter, 86_400))
             until = max(until ?? asked, asked)
+            retryAfterUntil = max(retryAfterUntil ?? asked, asked)
         }
         if case .coolingDown(let current) = state, let proposed = until { until = max(current, proposed) }
         if let until { state = .coolingDown(until: until) }

@@ -79,6 +79,20 @@ public final class HealthBoard: Sendable {
         }
     }
 
+    /// When deployment `id` is next available, and until when its upstream asked to be left
+    /// alone (`retry-after`), if it did.
+    public func availability(_ id: String) -> (from: Date, retryAfterUntil: Date?) {
+        entries.withLock { entries in
+            guard let breaker = entries[id]?.breaker else { return (.distantPast, nil) }
+            return (breaker.availableFrom, breaker.retryAfterUntil)
+        }
+    }
+
+    /// Sends a request to deployment `id` although it rests (see `Breaker.forceProbe`).
+    public func forceProbe(_ id: String, at now: Date) {
+        entries.withLock { entries in entries[id]?.breaker.forceProbe(at: now) }
+    }
+
     /// A request admitted to deployment `id` did not use it after all (nothing was sent): a probe
     /// it took goes to the next request.
     public func released(_ id: String) {

@@ -178,11 +178,13 @@ import TollgateTestSupport
             #expect(Self.header(second, "x-tollgate-model") == "r-backup")
             #expect(Self.header(second, "x-tollgate-attempts") == "1")
             #expect(gateway.mock.total == before + 1)
-            // With no other way to serve it, the caller hears when to come back.
+            // With no other way to serve it, the upstream's own wait is honoured: 429 with the
+            // time left, and no call.
             let alone = try await gateway.chat(key: key, ["model": "east/r-limited", "messages": Self.user])
-            #expect(alone.status == .serviceUnavailable)
-            #expect(try alone.errorBody()["code"] == "deployments_resting")
-            #expect(Int(alone.headers[.retryAfter] ?? "") ?? 0 <= 7)
+            #expect(alone.status == .tooManyRequests)
+            #expect(try alone.errorBody()["code"] == "upstream_retry_after")
+            #expect((1...7).contains(Int(alone.headers[.retryAfter] ?? "") ?? 0))
+            #expect(gateway.mock.total == before + 1)
         }
     }
 

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Metering
 import MockUpstream
 import NIOCore
+import NIOPosix
 import OpenAIWire
 import PostgresNIO
 
@@ -22,6 +23,10 @@ public struct GatewayHarness: Sendable {
     public let database: PostgresClient.Configuration
     /// The mock upstream's OpenAI base URL (`http://127.0.0.1:PORT/v1`).
     public let mockBaseURL: String
+    /// The gateway's `tollgate.yaml`, which a test may rewrite before `reloadConfiguration`.
+    public let configFile: String
+    /// Re-reads `configFile`, as SIGHUP does; false when it was rejected.
+    public let reloadConfiguration: @Sendable () -> Bool
 
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
@@ -117,7 +122,8 @@ public struct GatewayHarness: Sendable {
                 try await Self.serve(replicas[...], postgres: postgres, started: []) { clients in
                     try await body(zip(replicas, clients).map { built, client in
                         GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder,
-                                       database: database, mockBaseURL: baseURL)
+                                       database: database, mockBaseURL: baseURL, configFile: configFile,
+                                       reloadConfiguration: built.reloadConfiguration)
                     })
                 }
             }
@@ -248,6 +254,56 @@ public struct GatewayHarness: Sendable {
         }
         // Shutting the client down closes the connection with the stream unfinished.
         try await http.shutdown()
+    }
+
+    /// Streams a chat completion: `afterFirstChunk` runs once the first bytes arrived, then the
+    /// rest of the stream is read; returns the whole body.
+    public func streamChat(key: String, body: JSONValue, afterFirstChunk: @Sendable () async throws -> Void) async throws -> String {
+        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(key)")
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(body.jsonBytes)
+            let response = try await http.execute(request, timeout: .seconds(30))
+            var text = ""
+            var first = true
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if first {
+                    first = false
+                    try await afterFirstChunk()
+                }
+            }
+            try await http.shutdown()
+            return text
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// Sends a chat completion on a raw connection, waits until the mock upstream has the call,
+    /// then resets the connection (RST) before any byte of the answer: a client that gives up.
+    public func resetBeforeAnswer(key: String, body: JSONValue) async throws {
+        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let before = mock.total
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        let bytes = body.jsonBytes
+        var buffer = channel.allocator.buffer(capacity: bytes.readableBytes + 256)
+        buffer.writeString("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\n")
+        buffer.writeString("Content-Type: application/json\r\nContent-Length: \(bytes.readableBytes)\r\n\r\n")
+        buffer.writeImmutableBuffer(bytes)
+        try await channel.writeAndFlush(buffer).get()
+        for _ in 0..<200 where mock.total == before {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        guard mock.total > before else { throw HarnessError("the call never reached the mock upstream") }
+        // SO_LINGER 0: closing sends a reset instead of a polite FIN.
+        try await (channel as! SocketOptionProvider).setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        try await channel.close().get()
     }
 
     /// Waits (up to ten seconds) until `count` usage rows are written, and returns them.

@@ -171,12 +171,13 @@ final class BudgetService: Sendable {
         return ledger.decide(scopes: scopes, model: model, downgrades: downgrades, estimate: estimate)
     }
 
-    /// The tightest remaining budget over the scopes with a hard limit, nil when none has one.
-    func remaining(_ scopes: [BudgetScope]) -> Money? {
+    /// The tightest remaining budget over the scopes with a hard limit, nil when none has one;
+    /// `adjustment` is added to what each scope has used (a hold about to settle at its cost).
+    func remaining(_ scopes: [BudgetScope], adjustment: Money = .zero) -> Money? {
         scopes.compactMap { scope -> Money? in
             guard let limit = scope.hardLimit else { return nil }
             let counter = ledger.counter(scope.key)
-            return max(limit - counter.spent - counter.reserved, .zero)
+            return max(limit - counter.spent - counter.reserved - adjustment, .zero)
         }.min()
     }
 
@@ -283,7 +284,7 @@ public enum BudgetEnforcement: String, Sendable, CaseIterable {
 
 /// An admitted request's claim on the budgets: settled with the real cost, or released. A hold
 /// dropped without either (a response never sent) releases itself.
-final class BudgetHold: Sendable {
+final class BudgetHold: BudgetClaim {
     let principal: Principal
     let scopes: [BudgetScope]
     let servedModel: String
@@ -320,6 +321,13 @@ final class BudgetHold: Sendable {
 
     /// What is left under the tightest hard limit, for `x-tollgate-budget-remaining`.
     var remaining: Money? { service.remaining(scopes) }
+
+    /// What will be left once this hold settles at `cost` (an answer's header is written before
+    /// the answer is delivered and settled).
+    func remaining(settlingAt cost: Money?) -> Money? {
+        guard let reservation, open.withLock({ $0 }) else { return remaining }
+        return service.remaining(scopes, adjustment: (cost ?? .zero) - reservation.amount)
+    }
 
     deinit {
         if open.withLock({ $0 }), let reservation {

@@ -48,6 +48,9 @@ public struct GatewayConfiguration: Sendable {
     public var alertRetryInterval: Duration = .seconds(30)
     /// The gateway's clock: budget periods and usage times. Tests move it across month ends.
     public var clock: @Sendable () -> Date = { Date() }
+    /// Seeds the weighted draw of deployment order (nil: the system's randomness), so tests get
+    /// the same order every run.
+    public var routingSeed: UInt64?
 
     /// Seconds given as a number, as a duration: NaN and negatives are 0, and anything past a
     /// day is a day (a huge value must not trap on its way to an integer).

@@ -28,10 +28,13 @@ struct RoutingSetup: Sendable {
 final class RoutingBook: Sendable {
     private let setup: Mutex<RoutingSetup>
     let health: HealthBoard
+    /// The draws of weighted deployment order.
+    let random: RouteRandom
 
-    init(_ setup: RoutingSetup) {
+    init(_ setup: RoutingSetup, random: RouteRandom = RouteRandom()) {
         self.setup = Mutex(setup)
         self.health = HealthBoard(limits: setup.table.limits)
+        self.random = random
     }
 
     var current: RoutingSetup { setup.withLock { $0 } }

@@ -2,6 +2,7 @@ import Foundation
 import Governance
 import Hummingbird
 import Logging
+import Metering
 import NIOCore
 import OpenAIWire
 import Pricing
@@ -46,32 +47,140 @@ extension ProxyController {
         }
     }
 
-    /// Serves `call` by trying its route's models in order and, for each, its deployments in
-    /// weighted order, until one answers: `perform` makes one attempt and returns the answer.
+    /// The attempt pipeline: serves `call` by trying its route's models in order and, for each,
+    /// its deployments in weighted order, until one answers. `perform` makes one attempt (sends
+    /// it, and returns the response whose body delivers the answer and settles the attempt).
     ///
-    /// A model that cannot take the request (unknown, not allowed, retired, missing an ability,
-    /// an option it cannot price) is skipped. A deployment resting after failures is skipped. A
-    /// deployment failure (unreachable, timeout, 401/403 of the gateway's key, 408, 429, 5xx, an
-    /// answer that is not the protocol) moves on to the next deployment, then the next model,
-    /// within `max_attempts` and `deadline_seconds`; any other answer (a 400, 404, 413, 422: the
-    /// request's own fault) is returned as it is. Each attempt is admitted and settled on its
-    /// own, so a fallback past a budget is refused like a first choice would be.
+    /// Plan → candidates (`deployments(of:for:)`, the one check) → breaker → admission → send →
+    /// outcome → settlement and health, by `AttemptPolicy`. A model that cannot take the request
+    /// is skipped. A deployment resting after failures is skipped while another can serve; when
+    /// every candidate rests, the one whose rest ends first is tried (its answer is the probe),
+    /// unless every one is inside the `retry-after` its upstream asked for: then the answer is
+    /// 429 with the time left, without a call. Each attempt is admitted and settled on its own,
+    /// so a fallback past a budget is refused like a first choice would be.
     func route(
-        _ call: RoutedRequest, context: TollgateRequestContext, perform: @escaping @Sendable (AttemptSettlement) async throws -> Response
+        _ call: RoutedRequest, context: TollgateRequestContext, perform: @escaping @Sendable (Attempt) async throws -> Response
     ) async throws -> Response {
         let plan = try self.plan(call.setup, requested: call.requested, task: call.task, principal: call.principal)
         let limits = call.setup.table.limits
-        let clock = ContinuousClock()
         // deadline_seconds is validated to 0…3600: the milliseconds fit.
         let deadline = NIODeadline.now() + .milliseconds(Int64(limits.deadlineSeconds * 1000))
         let health = routing.health
-        var attempts = 0
-        var failure: GatewayError?
-        var skipped: [GatewayError] = []
-        var resting: [String] = []
-        var generator = SystemRandomNumberGenerator()
+        var run = RouteRun()
+        var generator = routing.random.next()
+
+        /// One attempt at `deployment`: the response to send, or nil to go on (`skipModel` set
+        /// when the model's other deployments cannot take it either).
+        func attempt(at deployment: Deployment) async throws -> Response? {
+            let hold: BudgetHold
+            do {
+                hold = try await admit(
+                    call.principal, model: deployment.model, provider: deployment.provider, shape: call.shape, tokens: call.rateTokens,
+                    prices: call.prices, setup: call.setup, firstHop: run.attempts == 0)
+            } catch {
+                // Nothing was sent: the deployment's probe, if this was one, goes to the next request.
+                health.released(deployment.id)
+                // Before any attempt (rate limit, budget, metering down) it is the answer; a
+                // fallback the budget refuses ends the request with that refusal unless a later
+                // candidate fits.
+                guard run.attempts > 0, var refusal = error as? GatewayError else { throw error }
+                refusal.headers[.tollgateAttempts] = String(run.attempts)
+                run.failure = refusal
+                run.skipModel = true
+                return nil
+            }
+            run.attempts += 1
+            let attempt: Attempt
+            do {
+                attempt = try self.attempt(call, number: run.attempts, route: plan.route, context: context, deployment: deployment, hold: hold)
+            } catch {
+                health.released(deployment.id)
+                throw error
+            }
+            if attempt.deployment.id != deployment.id { health.released(deployment.id) }
+            do {
+                // The deadline bounds each upstream call until its answer starts (the client
+                // enforces it, no extra task); a stream's first event is read within the
+                // upstream's read timeout.
+                return try await UpstreamHTTP.$answerDeadline.withValue(deadline) { try await perform(attempt) }
+            } catch {
+                let error = Self.providerFailure(error, provider: attempt.deployment.provider)
+                let outcome = Self.outcome(of: error, pastDeadline: NIODeadline.now() >= deadline)
+                guard let settled = attempt.settlement.settle(outcome) else { throw GatewayError.upstream(error) }
+                var answer = GatewayError.upstream(error, status: settled.decision.clientStatus)
+                answer.headers[.tollgateAttempts] = String(run.attempts)
+                if error.kind == .badResponse {
+                    context.logger.error("upstream sent an invalid answer", metadata: [
+                        LogKey.error: "\(error.envelope.error.message)", LogKey.model: "\(attempt.deployment.model)",
+                        LogKey.provider: "\(attempt.deployment.provider)",
+                    ])
+                }
+                switch settled.decision.next {
+                case .stop:
+                    throw answer
+                case .nextDeployment:
+                    context.logger.warning("attempt failed; trying the next deployment", metadata: [
+                        LogKey.model: "\(attempt.deployment.model)", LogKey.provider: "\(attempt.deployment.provider)",
+                        LogKey.error: "\(error.envelope.error.message)",
+                    ])
+                    run.failure = answer
+                case .nextModel:
+                    run.failure = answer
+                    run.skipModel = true
+                }
+                return nil
+            }
+        }
 
         candidates: for model in plan.models {
+            let deployments: [Deployment]
+            do {
+                deployments = try self.deployments(of: model, for: call)
+            } catch let error as GatewayError {
+                run.skipped.append(error)
+                continue
+            }
+            run.skipModel = false
+            for index in WeightedOrder.order(weights: deployments.map(\.weight), using: &generator) {
+                let deployment = deployments[index]
+                guard run.attempts < limits.maxAttempts, NIODeadline.now() < deadline else { break candidates }
+                guard health.admit(deployment.id, at: budgets.clock()) else {
+                    run.resting.append(deployment)
+                    continue
+                }
+                if let response = try await attempt(at: deployment) { return response }
+                if run.skipModel { continue candidates }
+            }
+        }
+        // Every candidate rests: resting must not become refusing.
+        if run.attempts == 0, run.failure == nil, !run.resting.isEmpty {
+            let now = budgets.clock()
+            let choices = run.resting.map { (deployment: $0, availability: health.availability($0.id)) }
+            let open = choices.filter { ($0.availability.retryAfterUntil ?? .distantPast) <= now }
+            guard let pick = open.min(by: { $0.availability.from < $1.availability.from }) else {
+                let until = choices.compactMap(\.availability.retryAfterUntil).min() ?? now
+                throw GatewayError.upstreamAskedToWait(
+                    run.resting.map(\.id), retryAfter: Int(min(max(until.timeIntervalSince(now), 1), 86_400).rounded(.up)))
+            }
+            health.forceProbe(pick.deployment.id, at: now)
+            if let response = try await attempt(at: pick.deployment) { return response }
+        }
+        if let failure = run.failure { throw failure }
+        // Nothing was tried: the one model asked for says why; a route lists every refusal.
+        if run.skipped.count == 1 || plan.models.count == 1, let first = run.skipped.first { throw first }
+        throw GatewayError.noCandidate(run.skipped.map(\.envelope.error.message))
+    }
+
+    /// The pipeline run dry, for the cost preview: the deployments the call's first attempt would
+    /// be drawn from (the same plan, candidate check and resting rules, nothing sent, nothing
+    /// reserved). Several when the model has several deployments sharing its traffic by weight.
+    func firstCandidates(_ call: RoutedRequest) throws -> [Deployment] {
+        let plan = try self.plan(call.setup, requested: call.requested, task: call.task, principal: call.principal)
+        let health = routing.health
+        let now = budgets.clock()
+        var skipped: [GatewayError] = []
+        var resting: [Deployment] = []
+        for model in plan.models {
             let deployments: [Deployment]
             do {
                 deployments = try self.deployments(of: model, for: call)
@@ -79,105 +188,39 @@ extension ProxyController {
                 skipped.append(error)
                 continue
             }
-            for index in WeightedOrder.order(weights: deployments.map(\.weight), using: &generator) {
-                let deployment = deployments[index]
-                guard attempts < limits.maxAttempts, NIODeadline.now() < deadline else { break candidates }
-                guard health.admit(deployment.id, at: budgets.clock()) else {
-                    resting.append(deployment.id)
-                    continue
-                }
-                let hold: BudgetHold
-                do {
-                    hold = try await admit(
-                        call.principal, model: deployment.model, provider: deployment.provider, shape: call.shape, tokens: call.rateTokens,
-                        prices: call.prices, setup: call.setup, firstHop: attempts == 0)
-                } catch {
-                    // Nothing was sent: the deployment's probe, if this was one, goes to the next request.
-                    health.released(deployment.id)
-                    // Before any attempt (rate limit, budget, metering down) it is the answer; a
-                    // fallback the budget refuses ends the request with that refusal unless a
-                    // later candidate fits.
-                    guard attempts > 0, var refusal = error as? GatewayError else { throw error }
-                    refusal.headers[.tollgateAttempts] = String(attempts)
-                    failure = refusal
-                    continue candidates
-                }
-                attempts += 1
-                let attempt: AttemptSettlement
-                do {
-                    attempt = try self.attempt(call, number: attempts, route: plan.route, context: context, deployment: deployment, hold: hold)
-                } catch {
-                    health.released(deployment.id)
-                    throw error
-                }
-                let served = attempt.call.deployment
-                let started = clock.now
-                do {
-                    // The deadline bounds each upstream call until its answer starts (the client
-                    // enforces it, no extra task); a stream's first event is read within the
-                    // upstream's read timeout.
-                    let response = try await UpstreamHTTP.$answerDeadline.withValue(deadline) { try await perform(attempt) }
-                    health.succeeded(served.id, milliseconds: Self.milliseconds(clock.now - started))
-                    if served.id != deployment.id { health.released(deployment.id) }
-                    return response
-                } catch {
-                    let error = Self.providerFailure(error, provider: served.provider)
-                    attempt.failed(error)
-                    if served.id != deployment.id { health.released(deployment.id) }
-                    let elapsed = Self.milliseconds(clock.now - started)
-                    var answer = GatewayError.upstream(error)
-                    answer.headers[.tollgateAttempts] = String(attempts)
-                    if error.kind == .badResponse {
-                        context.logger.error("upstream sent an invalid answer", metadata: [
-                            LogKey.error: "\(error.envelope.error.message)", LogKey.model: "\(served.model)", LogKey.provider: "\(served.provider)",
-                        ])
-                    }
-                    switch Self.fallback(after: error.kind) {
-                    case .nextDeployment:
-                        health.failed(served.id, at: budgets.clock(), retryAfter: error.retryAfter.flatMap(Double.init), milliseconds: elapsed)
-                        context.logger.warning("attempt failed; trying the next deployment", metadata: [
-                            LogKey.model: "\(served.model)", LogKey.provider: "\(served.provider)", LogKey.error: "\(error.envelope.error.message)",
-                        ])
-                        failure = answer
-                    case .nextModel:
-                        health.succeeded(served.id, milliseconds: elapsed)
-                        failure = answer
-                        continue candidates
-                    case .none:
-                        // It answered: the request was at fault, or the gateway is shutting down.
-                        if error.kind != .cancelled { health.succeeded(served.id, milliseconds: elapsed) }
-                        throw answer
-                    }
-                }
-            }
+            let available = deployments.filter { health.isAvailable($0.id, at: now) }
+            if !available.isEmpty { return available }
+            resting += deployments
         }
-        if let failure { throw failure }
         if !resting.isEmpty {
-            let now = budgets.clock()
-            let soonest = resting.compactMap(health.restEnds).min().map { $0.timeIntervalSince(now) } ?? 1
-            throw GatewayError.deploymentsResting(resting, retryAfter: Int(min(max(soonest, 1), 86_400).rounded(.up)))
+            let choices = resting.map { (deployment: $0, availability: health.availability($0.id)) }
+            let open = choices.filter { ($0.availability.retryAfterUntil ?? .distantPast) <= now }
+            guard let pick = open.min(by: { $0.availability.from < $1.availability.from }) else {
+                let until = choices.compactMap(\.availability.retryAfterUntil).min() ?? now
+                throw GatewayError.upstreamAskedToWait(resting.map(\.id), retryAfter: Int(min(max(until.timeIntervalSince(now), 1), 86_400).rounded(.up)))
+            }
+            return [pick.deployment]
         }
-        // Nothing was tried: the one model asked for says why; a route lists every refusal.
         if skipped.count == 1 || plan.models.count == 1, let first = skipped.first { throw first }
         throw GatewayError.noCandidate(skipped.map(\.envelope.error.message))
     }
 
-    /// Where a failed attempt goes next.
-    enum Fallback {
-        /// The deployment failed: rest it, try the model's next deployment or the next model.
-        case nextDeployment
-        /// The request cannot be put in this provider's terms: another model may take it.
-        case nextModel
-        /// The answer is the caller's.
-        case none
-    }
-
-    static func fallback(after kind: ProviderError.Kind) -> Fallback {
-        switch kind {
-        case .unreachable, .timeout, .badResponse: .nextDeployment
-        case .upstreamStatus(let status): [401, 403, 408, 429].contains(status) || status >= 500 ? .nextDeployment : .none
-        case .unsupported: .nextModel
-        case .cancelled: .none
+    /// The outcome of an attempt whose upstream call threw before the client had a byte.
+    static func outcome(of error: ProviderError, pastDeadline: Bool) -> AttemptOutcome {
+        switch error.kind {
+        case .upstreamStatus(let status):
+            return .upstreamStatus(status, retryAfter: error.retryAfter.flatMap(Double.init))
+        case .unsupported:
+            return .unsupported
+        case .unreachable:
+            return error.requestSent ? .failedAfterSending(.reset) : .unreachable
+        case .timeout:
+            // The request's own deadline is not the deployment's fault.
+            return pastDeadline ? .cutAtDeadline : .failedAfterSending(.timeout)
+        case .badResponse:
+            return .failedAfterSending(.badAnswer)
+        case .cancelled:
+            return error.requestSent ? .cutAtShutdown : .withdrawn
         }
     }
 
@@ -186,28 +229,12 @@ extension ProxyController {
     }
 }
 
-/// An upstream stream whose first event has been read: the handler reads it before committing the
-/// answer (so a failure there can still fall back), then hands the stream to the response body,
-/// which alone reads on. One owner at a time, never two: hence the unchecked `Sendable`.
-final class PeekedStream: @unchecked Sendable {
-    private var iterator: ChatEventStream.AsyncIterator
-    private var first: SSEEvent??
-
-    init(_ iterator: ChatEventStream.AsyncIterator) {
-        self.iterator = iterator
-    }
-
-    func peek() async throws {
-        first = .some(try await iterator.next())
-    }
-
-    func next() async throws -> SSEEvent? {
-        if let first {
-            self.first = nil
-            return first
-        }
-        return try await iterator.next()
-    }
-
-    var usageSoFar: Usage? { iterator.usageSoFar }
+/// The state of one request's route: attempts made, the last failure, and what was passed over.
+private struct RouteRun {
+    var attempts = 0
+    var failure: GatewayError?
+    var skipped: [GatewayError] = []
+    var resting: [Deployment] = []
+    /// Set when the current model's other deployments are not worth trying.
+    var skipModel = false
 }

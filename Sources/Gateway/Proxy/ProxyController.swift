@@ -40,96 +40,19 @@ struct ProxyController {
         let logger = context.logger
         // The adapters send each deployment's own model name: the body is forwarded as it is.
         return try await route(call, context: context) { [chat] attempt in
-            let provider = providers.provider(for: attempt.call.deployment.kind)
+            let provider = providers.provider(for: attempt.deployment.kind)
             if chat.isStreaming {
-                return try await stream(chat, attempt: attempt, provider: provider, logger: logger)
+                return try await Self.stream(chat, attempt: attempt, provider: provider, logger: logger)
             }
-            let answer = try await provider.complete(chat, on: attempt.call.deployment, logger: logger)
+            let answer = try await provider.complete(chat, on: attempt.deployment, logger: logger)
             if let usage = answer.usage, !usage.isPlausible {
-                throw ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts")
+                throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
             }
-            var body = answer.body
-            let usage = answer.usage.map { UsageMeter.tokenUsage($0, longRetention: attempt.call.longCacheRetention) }
-                ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(body))
-            let cost = attempt.completed(usage, serviceTier: answer.usage?.serviceTier, estimated: answer.usage == nil)
-            if let usageJSON = body["usage"], answer.usage != nil {
-                body["usage"] = StreamMeter.withCost(usageJSON, cost)
-            }
-            return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
+            let usage = answer.usage.map(attempt.tokens)
+                ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(answer.body))
+            return Self.deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
+                                pricesUsage: answer.usage != nil, attempt: attempt)
         }
-    }
-
-    private func stream(_ chat: ChatCompletionRequest, attempt: AttemptSettlement, provider: any ChatProvider, logger: Logger) async throws -> Response {
-        var upstreamRequest = chat
-        upstreamRequest.requestStreamUsage()
-        let call = attempt.call
-        let events = try await provider.stream(upstreamRequest, on: call.deployment, logger: logger)
-        // The first event is read before the answer is committed: until then a failure can still
-        // fall back to another deployment; after it, the client has bytes and none can.
-        let upstream = PeekedStream(events.makeAsyncIterator())
-        try await upstream.peek()
-        let meter = self.meter
-        let wantsUsage = chat.clientWantsStreamUsage
-        let promptText = chat.promptText
-        var headers = Self.headers(call, hold: attempt.hold)
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var watch = StreamMeter(clientWantsUsage: wantsUsage) { usage in
-                let tokens = UsageMeter.tokenUsage(usage, longRetention: call.longCacheRetention)
-                let billing = meter.billing(call, reportedTier: usage.serviceTier, usage: tokens)
-                return meter.cost(call, usage: tokens, mode: billing)
-            }
-            var failure: ProviderError?
-            var clientFailure: (any Error)?
-            do {
-                while let event = try await upstream.next() {
-                    guard let bytes = watch.process(event) else {
-                        if watch.sawImplausibleUsage {
-                            failure = .badResponse(call.deployment.provider, "its usage has impossible token counts")
-                            break
-                        }
-                        continue
-                    }
-                    do {
-                        try await writer.write(bytes)
-                    } catch {
-                        clientFailure = error
-                        break
-                    }
-                }
-            } catch {
-                failure = Self.providerFailure(error, provider: call.deployment.provider)
-            }
-            if failure == nil, clientFailure == nil, watch.usage == nil, !watch.sawDone {
-                failure = .badResponse(call.deployment.provider, "the stream ended before the answer did")
-            }
-
-            // Settle whatever happened, once. A write that failed because the gateway cut the
-            // connection at shutdown (the handler is cancelled) is a cut call, not a client that left.
-            if let clientFailure, Task.isCancelled {
-                attempt.failed(.cancelled(call.deployment.provider, requestSent: true),
-                               reported: watch.usage ?? upstream.usageSoFar, streamedOutput: watch.contentChunks)
-                throw clientFailure
-            }
-            if let clientFailure {
-                attempt.abandoned(reported: watch.usage ?? upstream.usageSoFar, streamedOutput: watch.contentChunks)
-                throw clientFailure
-            }
-            if let failure {
-                attempt.failed(failure, reported: upstream.usageSoFar)
-                logger.warning("upstream stream failed", metadata: [
-                    LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(call.deployment.model)",
-                    LogKey.provider: "\(call.deployment.provider)",
-                ])
-                try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(failure.envelope))).wireBytes)
-            } else if let usage = watch.usage {
-                attempt.completed(UsageMeter.tokenUsage(usage, longRetention: call.longCacheRetention), serviceTier: usage.serviceTier, estimated: false)
-            } else {
-                attempt.completed(TokenEstimate.usage(prompt: promptText, completionTokens: watch.contentChunks), estimated: true)
-            }
-            try await writer.finish(nil)
-        })
     }
 
     /// Any error of an upstream call as a `ProviderError`: providers throw those, and a task
@@ -157,19 +80,18 @@ struct ProxyController {
             shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
             needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound)
         return try await route(call, context: context) { attempt in
-            let answer = try await providers.provider(for: attempt.call.deployment.kind).embed(embeddings, on: attempt.call.deployment, logger: context.logger)
+            let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
             var body = answer.body
             let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
             if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
-                throw ProviderError.badResponse(attempt.call.deployment.provider, "its usage has impossible token counts")
+                throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
             }
             let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
-            let cost = attempt.completed(usage, estimated: reported == nil)
             // An upstream that reports no usage (Gemini may not) is answered with what was billed:
             // the input's bound, as OpenAI's answer always carries `usage`.
             let billed = JSONValue.integer(Int64(usage.input))
-            body["usage"] = StreamMeter.withCost(body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed], cost)
-            return try Self.json(.object(body), call: attempt.call, hold: attempt.hold)
+            body["usage"] = body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed]
+            return Self.deliver(body, usage: usage, estimated: reported == nil, serviceTier: nil, pricesUsage: true, attempt: attempt)
         }
     }
 
@@ -205,16 +127,17 @@ struct ProxyController {
         setup: RoutingSetup, firstHop: Bool = true
     ) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
-        let (downgrades, estimate) = admission(principal, model: model, provider: provider, shape: shape, prices: prices, setup: setup)
+        let (downgrades, estimate) = admission(principal, model: model, providers: [provider], shape: shape, prices: prices, setup: setup)
         return try await budgets.admit(
             principal, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate, countsAgainstRateLimits: firstHop)
     }
 
     /// What admission decides with, for a call and for its preview alike: the team's downgrade
     /// map (models this gateway serves), and the upper cost estimate of the request on a model
-    /// (nil when unpriced), its provider's multiplier applied.
+    /// (nil when unpriced), its provider's multiplier applied. `providers` are those that may
+    /// serve `model`: the estimate is the dearest of them (a call's one, a preview's draw).
     func admission(
-        _ principal: Principal, model: String, provider: String, shape: RequestShape, prices: PriceTable, setup: RoutingSetup
+        _ principal: Principal, model: String, providers: [String], shape: RequestShape, prices: PriceTable, setup: RoutingSetup
     ) -> (downgrades: [String: String], estimate: @Sendable (String) -> Money?) {
         let now = budgets.clock()
         let catalog = setup.catalog
@@ -223,9 +146,9 @@ struct ProxyController {
         return (downgrades, { candidate in
             guard let price = prices.price(for: candidate, at: now) else { return nil }
             // Thinking output is never cheaper than plain output: the bound assumes it.
-            let mode = BillingMode(serviceTier: shape.billing.serviceTier, thinking: true)
-            let provider = candidate == model ? provider : catalog.deployment(for: candidate, prices: prices)?.provider ?? price.provider
-            return UsageMeter.applying(multipliers[provider], to: price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: mode))
+            let cost = price.cost(for: shape.bound(outputCap: price.maxOutputTokens), mode: BillingMode(serviceTier: shape.billing.serviceTier, thinking: true))
+            let servedBy = candidate == model ? providers : [catalog.deployment(for: candidate, prices: prices)?.provider ?? price.provider]
+            return servedBy.map { SettlementTerms.applying(multipliers[$0], to: cost) }.max()
         })
     }
 
@@ -239,20 +162,11 @@ struct ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         let call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
         let (prices, setup, shape) = (call.prices, call.setup, call.shape)
-        // The first model the call would try: the route's, past those that cannot take it.
-        var firstError: (any Error)?
-        var chosen: Deployment?
-        for model in try plan(setup, requested: call.requested, task: task, principal: principal).models {
-            do {
-                chosen = try deployments(of: model, for: call).first
-                break
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
-        guard let deployment = chosen else { throw firstError ?? GatewayError.modelNotFound(chat.model) }
+        // The pipeline run dry: the deployments the call would draw its first attempt from.
+        let drawn = try firstCandidates(call)
+        let deployment = drawn[0]
         let (downgrades, estimate) = admission(
-            principal, model: deployment.model, provider: deployment.provider, shape: shape, prices: prices, setup: setup)
+            principal, model: deployment.model, providers: drawn.map(\.provider), shape: shape, prices: prices, setup: setup)
         let decision = try await budgets.preview(principal, model: deployment.model, downgrades: downgrades, estimate: estimate)
         var served = deployment.model
         let verdict: String
@@ -273,7 +187,7 @@ struct ProxyController {
             "object": "cost.estimate", "model": .string(chat.requestedModel ?? RoutingTable.auto), "served_model": .string(served),
             "estimate_usd": estimate(served).map { .decimal($0.amount) } ?? .null,
             "input_tokens_bound": .integer(Int64(bound.input)), "output_tokens_bound": .integer(Int64(bound.output)),
-            "decision": .string(verdict), "reason": reason,
+            "decision": .string(verdict), "reason": reason, "deployments": .array(drawn.map { .string($0.id) }),
         ]
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -310,22 +224,35 @@ struct ProxyController {
     }
 
     /// The attempt at the deployment admission chose (`deployment`, or one of the downgraded
-    /// model's), ready to be settled.
+    /// model's), with its terms fixed now: the price, multiplier and budget period that admitted
+    /// it are the ones that settle it.
     func attempt(
         _ call: RoutedRequest, number: Int, route: String, context: TollgateRequestContext, deployment: Deployment, hold: BudgetHold
-    ) throws -> AttemptSettlement {
+    ) throws -> Attempt {
         let served = hold.servedModel == deployment.model ? deployment : call.setup.catalog.deployment(for: hold.servedModel, prices: call.prices)
         guard let served else {
             hold.release()
             throw GatewayError.modelNotFound(hold.servedModel)
         }
         let now = budgets.clock()
-        let proxied = ProxiedCall(
-            requestID: context.requestID, attempt: number, route: route, principal: call.principal, task: call.task,
-            requestedModel: call.requested ?? RoutingTable.auto, deployment: served, streamed: call.streamed, billing: call.shape.billing,
-            longCacheRetention: call.shape.longCacheRetention, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart, prices: call.prices, startedAt: now)
-        let cap = call.prices.price(for: served.model, at: now)?.maxOutputTokens
-        return AttemptSettlement(call: proxied, hold: hold, meter: meter, bound: call.shape.bound(outputCap: cap))
+        let price = call.prices.price(for: served.model, at: now)
+        let terms = SettlementTerms(
+            requestID: context.requestID, attempt: number, route: route, teamID: call.principal.team.id, keyID: call.principal.key.id,
+            task: call.task, requestedModel: call.requested ?? RoutingTable.auto, servedModel: served.model, provider: served.provider,
+            streamed: call.streamed, billing: call.shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
+            price: price, multiplier: call.setup.multipliers[served.provider], startedAt: now)
+        let (board, clock, meter, id) = (routing.health, budgets.clock, meter, served.id)
+        let settlement = AttemptSettlement(
+            terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder
+        ) { signal, milliseconds in
+            switch signal {
+            case .success: board.succeeded(id, milliseconds: milliseconds)
+            case .failure(let retryAfter): board.failed(id, at: clock(), retryAfter: retryAfter, milliseconds: milliseconds)
+            case .none: board.released(id)
+            }
+        }
+        if price == nil { meter.unpriced(served.model) }
+        return Attempt(deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention)
     }
 
     // MARK: Helpers
@@ -387,22 +314,6 @@ struct ProxyController {
         case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "/"): true
         default: false
         }
-    }
-
-    static func headers(_ call: ProxiedCall, hold: BudgetHold) -> HTTPFields {
-        var headers = HTTPFields()
-        headers[.tollgateModel] = call.deployment.model
-        headers[.tollgateProvider] = call.deployment.provider
-        headers[.tollgateAttempts] = String(call.attempt)
-        if let from = call.downgradedFrom { headers[.tollgateDowngradedFrom] = from }
-        if let remaining = hold.remaining { headers[.tollgateBudgetRemaining] = remaining.rounded(scale: 6).decimalString }
-        return headers
-    }
-
-    static func json(_ value: JSONValue, call: ProxiedCall, hold: BudgetHold) throws -> Response {
-        var headers = headers(call, hold: hold)
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: WireCoding.encode(value)))
     }
 
     static func completionText(_ body: [String: JSONValue]) -> String {

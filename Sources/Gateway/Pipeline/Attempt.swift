@@ -1,0 +1,44 @@
+import HTTPTypes
+import Metering
+import OpenAIWire
+import Pricing
+import Providers
+
+/// One attempt of the pipeline at one deployment: where it goes, the budget it holds, and the
+/// settlement that books it. Handlers read it; only the settlement writes anything.
+struct Attempt: Sendable {
+    /// The deployment that serves it (the cheaper model's, when admission downgraded).
+    let deployment: Deployment
+    let hold: BudgetHold
+    let settlement: AttemptSettlement
+    /// Whether the request asked for the 12-hour prompt cache (see `UsageMeter.tokenUsage`).
+    let longCacheRetention: Bool
+
+    var terms: SettlementTerms { settlement.terms }
+
+    /// The token buckets of an upstream's usage.
+    func tokens(_ usage: Usage) -> TokenUsage {
+        UsageMeter.tokenUsage(usage, longRetention: longCacheRetention)
+    }
+
+    /// What `usage` costs at the terms the attempt was admitted under (before it is settled: an
+    /// answer carries its cost).
+    func cost(_ usage: Usage) -> Money? {
+        let tokens = tokens(usage)
+        return terms.cost(tokens, mode: terms.billing(reportedTier: usage.serviceTier, usage: tokens))
+    }
+
+    /// The answer's headers: what served it, how many attempts it took, and the budget left once
+    /// it settles at `cost` (a stream's cost is not known yet: its reservation stands).
+    func headers(settlingAt cost: Money?? = nil) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.tollgateModel] = deployment.model
+        headers[.tollgateProvider] = deployment.provider
+        headers[.tollgateAttempts] = String(terms.attempt)
+        if let from = terms.downgradedFrom { headers[.tollgateDowngradedFrom] = from }
+        let remaining: Money?
+        if let cost { remaining = hold.remaining(settlingAt: cost) } else { remaining = hold.remaining }
+        if let remaining { headers[.tollgateBudgetRemaining] = remaining.rounded(scale: 6).decimalString }
+        return headers
+    }
+}
