@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "MockUpstream", "TollgateTestSupport",
+                "Gateway", "MockUpstream", "TollgateTestSupport", "Routing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

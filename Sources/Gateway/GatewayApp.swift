@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Governance
+import HTTPTypes
 import Hummingbird
 import Logging
 import Metering
@@ -23,6 +24,8 @@ public enum GatewayApp {
         public var recorder: UsageRecorder
         /// Re-reads the configuration file, as SIGHUP does; false when it was rejected.
         public var reloadConfiguration: @Sendable () -> Bool
+        /// Every route the router serves, as `{name}` templates (`/admin/teams/{id}`).
+        public var routes: [(method: HTTPRequest.Method, path: String)]
         /// The upstream client; its service shuts it down, but a run that never started its
         /// services (a signal during start-up) must still do so before it is released.
         var http: HTTPClient
@@ -156,7 +159,9 @@ public enum GatewayApp {
             try await migrations.migrate(postgres, logger: logger)
             try await priceSync.seedAndLoad(builtIn: builtInPrices, files: filePrices)
         }
-        return Built(app: app, recorder: recorder, reloadConfiguration: { reloader.reload() }, http: http)
+        return Built(
+            app: app, recorder: recorder, reloadConfiguration: { reloader.reload() },
+            routes: router.routes.map { ($0.method, $0.path.description) }, http: http)
     }
 
     /// `./tollgate.yaml` when it exists.

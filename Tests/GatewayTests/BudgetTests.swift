@@ -209,18 +209,38 @@ import TollgateTestSupport
             let alerts = try await gateway.waitForWebhooks(count: 3)
             #expect(alerts.compactMap { $0["threshold_percent"]?.intValue }.sorted() == [50, 80, 100])
             #expect(alerts.allSatisfy { $0["scope"] == "team" && $0["scope_name"] == "alerted" && $0["type"] == "budget.threshold_reached" })
-            // More spend in the same period sends nothing more.
+            // More spend in the same period sends nothing more: an alert it queued would reach
+            // the webhook before a later team's.
             _ = try await gateway.chat(key: key, Self.request)
             try await gateway.flushUsage()
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(gateway.mock.webhooks.count == 3)
-            let delivered = try await gateway.postgres.query("SELECT count(*)::int8 FROM budget_alerts WHERE delivered_at IS NOT NULL")
+            try await Self.alertBarrier(gateway)
+            #expect(gateway.mock.webhooks.filter { $0["scope_name"] == "alerted" }.count == 3)
+            let delivered = try await gateway.postgres.query("SELECT count(*)::int8 FROM budget_alerts WHERE delivered_at IS NOT NULL AND team_id = \(team)")
             for try await count in delivered.decode(Int.self) { #expect(count == 3) }
         }
     }
 }
 
 extension BudgetTests {
+    /// Waits until an alert queued now has reached the webhook: alerts are delivered one at a time
+    /// in the order they were queued, so any alert queued before this returns has been posted.
+    /// Proves absence by order, not by sleeping. (A team with a budget of 0 is used up: its
+    /// refused request queues the 100 % alert.)
+    static func alertBarrier(_ gateway: GatewayHarness) async throws {
+        let name = "barrier-\(UUID().uuidString.prefix(8))"
+        let created = try await gateway.admin(.post, "/admin/teams", [
+            "name": .string(name), "monthly_budget_usd": 0,
+            "alert_webhook_url": .string(gateway.mock.webhookURL(base: gateway.mockBaseURL)),
+        ])
+        let team = try #require(try created.json()["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let (_, key) = try await gateway.createKey(team: team)
+        #expect(try await gateway.chat(key: key, ["model": "gpt-4o-mini", "max_tokens": 1, "messages": [["role": "user", "content": "hi"]]]).status == .tooManyRequests)
+        for _ in 0..<200 where !gateway.mock.webhooks.contains(where: { $0["scope_name"] == .string(name) }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(gateway.mock.webhooks.contains { $0["scope_name"] == .string(name) }, "the barrier alert never arrived")
+    }
+
     /// A request refused only because it is too large for the room left (a huge `max_tokens`)
     /// does not tell the team its budget is used up.
     @Test func anOversizedRequestDoesNotClaimTheFullAlert() async throws {
@@ -234,9 +254,9 @@ extension BudgetTests {
             // 16,384 output tokens of gpt-4o are $0.16: more than the whole budget.
             let refused = try await gateway.chat(key: key, ["model": "gpt-4o", "max_tokens": 16384, "messages": [["role": "user", "content": "hi"]]])
             #expect(refused.status == .tooManyRequests)
-            try await Task.sleep(for: .milliseconds(400))
-            #expect(gateway.mock.webhooks.isEmpty)
-            let claimed = try await gateway.postgres.query("SELECT count(*)::int8 FROM budget_alerts")
+            try await Self.alertBarrier(gateway)
+            #expect(gateway.mock.webhooks.allSatisfy { $0["scope_name"] != "roomy" })
+            let claimed = try await gateway.postgres.query("SELECT count(*)::int8 FROM budget_alerts WHERE team_id = \(team)")
             for try await count in claimed.decode(Int.self) { #expect(count == 0) }
         }
     }

@@ -64,7 +64,7 @@ import TollgateTestSupport
         await #expect(throws: (any Error).self) { try await cache.principal(secretHash: "never-seen") }
     }
 
-    @Test func aStoreThatHangsIsGivenUpOn() async throws {
+    @Test(.timeLimit(.minutes(1))) func aStoreThatHangsIsGivenUpOn() async throws {
         struct HangingStore: KeyStore {
             func principal(secretHash: String) async throws -> Principal? {
                 try await Task.sleep(for: .seconds(3600))
@@ -77,9 +77,8 @@ import TollgateTestSupport
             func revokeKey(id: UUID) async throws -> APIKey? { nil }
         }
         let cache = PrincipalCache(store: HangingStore(), lookupTimeout: .milliseconds(50))
-        let started = ContinuousClock.now
+        // Only the lookup's deadline can end a store that sleeps for an hour: the error proves it.
         await #expect(throws: DeadlineExceeded.self) { try await cache.principal(secretHash: "x") }
-        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func anAddressThatKeepsFailingIsRefusedWithoutALookup() async throws {

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import OpenAIWire
+import Routing
 import Testing
 import TollgateTestSupport
 
@@ -402,16 +403,24 @@ import TollgateTestSupport
         }
     }
 
-    @Test func weightsShareAModelsTrafficWithinFivePercent() async throws {
-        try await Self.run { gateway in
+    /// The gateway draws deployment order with the generator it is given: seeded, its choices are
+    /// the seeded sequence's, request by request (the weights' shares are RoutingTests' `weightsShareTheFirstChoiceWithinFivePercent`).
+    @Test func theWeightedDrawUsesTheInjectedGenerator() async throws {
+        try await Self.run(configure: { $0.routingSeed = 7 }) { gateway in
             let (_, key) = try await gateway.makeCaller()
-            var east = 0
-            for _ in 0..<1000 {
+            var served: [String] = []
+            for _ in 0..<20 {
                 let response = try await gateway.chat(key: key, ["model": "r-split", "max_tokens": 1, "messages": Self.user])
-                if Self.header(response, "x-tollgate-provider") == "east" { east += 1 }
+                served.append(Self.header(response, "x-tollgate-provider") ?? "?")
             }
-            // east: weight 3, west: weight 1.
-            #expect(abs(Double(east) / 1000 - 0.75) <= 0.05, "east served \(east) of 1000")
+            // r-split's deployments, as tollgate.yaml lists them: east (weight 3), west (weight 1).
+            let random = RouteRandom(seed: 7)
+            let expected = (0..<20).map { _ in
+                var generator = random.next()
+                return ["east", "west"][WeightedOrder.order(weights: [3, 1], using: &generator)[0]]
+            }
+            #expect(served == expected)
+            #expect(Set(served) == ["east", "west"])
         }
     }
 

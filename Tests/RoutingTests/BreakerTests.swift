@@ -130,3 +130,24 @@ struct SplitMix: RandomNumberGenerator {
         #expect(board.snapshot().count == 3)
     }
 }
+
+/// The per-request generators of weighted order: a seed replays the same draws, each request
+/// gets the next generator of the sequence, and the weights' shares hold through it.
+@Suite struct RouteRandomTests {
+    static func firsts(_ random: RouteRandom, requests: Int) -> [Int] {
+        (0..<requests).map { _ in
+            var generator = random.next()
+            return WeightedOrder.order(weights: [3, 1], using: &generator)[0]
+        }
+    }
+
+    @Test func aSeedReplaysTheSameDraws() {
+        #expect(Self.firsts(RouteRandom(seed: 9), requests: 50) == Self.firsts(RouteRandom(seed: 9), requests: 50))
+        #expect(Self.firsts(RouteRandom(seed: 9), requests: 50) != Self.firsts(RouteRandom(seed: 10), requests: 50))
+    }
+
+    @Test func seededRequestsShareByWeight() {
+        let firsts = Self.firsts(RouteRandom(seed: 2026), requests: 1000)
+        #expect(abs(Double(firsts.filter { $0 == 0 }.count) / 1000 - 0.75) <= 0.05)
+    }
+}

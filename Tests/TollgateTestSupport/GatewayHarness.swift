@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Gateway
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Metering
@@ -27,6 +28,8 @@ public struct GatewayHarness: Sendable {
     public let configFile: String
     /// Re-reads `configFile`, as SIGHUP does; false when it was rejected.
     public let reloadConfiguration: @Sendable () -> Bool
+    /// Every route the gateway's router serves (`/admin/teams/{id}`).
+    public let routes: [(method: HTTPRequest.Method, path: String)]
 
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
@@ -123,7 +126,7 @@ public struct GatewayHarness: Sendable {
                     try await body(zip(replicas, clients).map { built, client in
                         GatewayHarness(client: client, adminKey: adminKey, postgres: postgres, mock: stats, recorder: built.recorder,
                                        database: database, mockBaseURL: baseURL, configFile: configFile,
-                                       reloadConfiguration: built.reloadConfiguration)
+                                       reloadConfiguration: built.reloadConfiguration, routes: built.routes)
                     })
                 }
             }
