@@ -170,6 +170,11 @@ public final class BudgetLedger: Sendable {
         counters.withLock { $0[key] ?? BudgetCounter() }
     }
 
+    /// Several counters under one lock, in the order of `keys`.
+    public func counters(_ keys: [BudgetKey]) -> [BudgetCounter] {
+        counters.withLock { counters in keys.map { counters[$0] ?? BudgetCounter() } }
+    }
+
     /// Every counter of a period that has not ended at `date`, for refreshing.
     public func activeKeys(at date: Date) -> [BudgetKey] {
         counters.withLock { counters in

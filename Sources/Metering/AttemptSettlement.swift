@@ -35,7 +35,7 @@ public final class AttemptSettlement: Sendable {
     private let claim: any BudgetClaim
     private let recorder: UsageRecorder
     private let health: @Sendable (AttemptPolicy.Health, Int) -> Void
-    private let open = Mutex(true)
+    private let open = Atomic<Bool>(true)
 
     /// - Parameter health: receives what the deployment's breaker records, and the attempt's
     ///   latency in milliseconds.
@@ -62,7 +62,7 @@ public final class AttemptSettlement: Sendable {
         _ outcome: AttemptOutcome, usage: TokenUsage? = nil, usageEstimated: Bool = false, streamedOutput: Int? = nil,
         serviceTier: String? = nil
     ) -> Settled? {
-        guard open.withLock({ open in defer { open = false }; return open }) else { return nil }
+        guard open.exchange(false, ordering: .acquiringAndReleasing) else { return nil }
         let decision = AttemptPolicy.decide(outcome)
         var settled = Settled(decision: decision, usage: .zero, cost: nil)
         switch decision.row {

@@ -9,11 +9,12 @@
 public protocol SpoolStorage: Sendable {
     /// Segments an earlier process left, oldest first, with their sizes in bytes.
     func existingSegments() throws -> [(id: UInt64, bytes: Int)]
-    /// Appends to segment `id`, creating it when new. Called on the request path: it must only
-    /// write into the page cache, never wait for the disk.
+    /// Appends to segment `id`, creating it when new. Called on the request path, concurrently:
+    /// it must only write into the page cache, never wait for the disk, and hold no lock across
+    /// its system call.
     func append(_ bytes: [UInt8], to id: UInt64) throws
     /// Makes every byte appended so far durable (fsync); segments before `current` are appended
-    /// to no more and may be closed.
+    /// to no more and may be closed (later ones may still be appended to).
     func sync(current: UInt64) throws
     /// A whole segment's bytes.
     func read(_ id: UInt64) throws -> [UInt8]

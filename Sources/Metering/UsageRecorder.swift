@@ -34,6 +34,9 @@ public final class UsageRecorder: Sendable {
         var written = 0
         /// Left by an earlier process, and not yet read: its events are not in `pending` yet.
         var uncounted = false
+        /// Appends that claimed this segment and have not been booked yet (their `write(2)` runs
+        /// with no lock held): a flush waits for them before it reads the segment.
+        var appending = 0
     }
 
     private struct State {
@@ -47,6 +50,46 @@ public final class UsageRecorder: Sendable {
         var unspooled: [UsageEvent] = []
         var appendFailing = false
         var unsynced = false
+
+        /// Books an append to segment `id` that has finished (`appended` false: it failed); returns
+        /// the failure to log, the first of a run.
+        mutating func book(_ event: UsageEvent, bytes: Int, in id: UInt64, appended error: (any Error)?, maxQueuedEvents: Int) -> (any Error)? {
+            let isCurrent = current.id == id
+            let index = isCurrent ? nil : closed.firstIndex { $0.id == id }
+            func update(_ change: (inout Segment) -> Void) {
+                if isCurrent { change(&current) } else if let index { change(&closed[index]) }
+            }
+            update { $0.appending -= 1 }
+            if let error {
+                unspooled.append(event)
+                defer { appendFailing = true }
+                return appendFailing ? nil : error
+            }
+            appendFailing = false
+            unsynced = true
+            spooledBytes += bytes
+            var inMemory = self.inMemory
+            update { segment in
+                segment.bytes += bytes
+                guard segment.events != nil else { return }
+                if inMemory < maxQueuedEvents {
+                    segment.events?.append(event)
+                    inMemory += 1
+                } else {
+                    // Memory is full: this segment will be read back from disk.
+                    inMemory -= segment.events?.count ?? 0
+                    segment.events = nil
+                }
+            }
+            self.inMemory = inMemory
+            return nil
+        }
+
+        /// The oldest segment that may still be appended to: the current one, or a closed one
+        /// whose appends are not booked yet.
+        var oldestOpen: UInt64 {
+            closed.filter { $0.appending > 0 }.map(\.id).min() ?? current.id
+        }
     }
 
     private let store: any UsageStore
@@ -106,32 +149,24 @@ public final class UsageRecorder: Sendable {
 
     /// Spools an event and queues it for the store. Never waits on the store; fails only into
     /// memory (logged, and `acceptsCalls` turns false) when the spool cannot be written.
+    ///
+    /// The append is a `write(2)` made with no lock held: the event claims the current segment,
+    /// appends, then books the append, so concurrent calls never wait on each other's system call.
     public func record(_ event: UsageEvent) {
         let line = event.jsonLine
-        let failure = state.withLock { state -> (any Error)? in
+        let segment = state.withLock { state -> UInt64 in
             state.pending += 1
-            do {
-                try spool.append(line, to: state.current.id)
-            } catch {
-                state.unspooled.append(event)
-                defer { state.appendFailing = true }
-                return state.appendFailing ? nil : error
-            }
-            state.appendFailing = false
-            state.unsynced = true
-            state.current.bytes += line.count
-            state.spooledBytes += line.count
-            if state.current.events != nil {
-                if state.inMemory < maxQueuedEvents {
-                    state.current.events?.append(event)
-                    state.inMemory += 1
-                } else {
-                    // Memory is full: this segment will be read back from disk.
-                    state.inMemory -= state.current.events?.count ?? 0
-                    state.current.events = nil
-                }
-            }
-            return nil
+            state.current.appending += 1
+            return state.current.id
+        }
+        var appendError: (any Error)?
+        do {
+            try spool.append(line, to: segment)
+        } catch {
+            appendError = error
+        }
+        let failure = state.withLock { state in
+            state.book(event, bytes: line.count, in: segment, appended: appendError, maxQueuedEvents: maxQueuedEvents)
         }
         if let failure {
             logger.error("cannot append to the usage spool; holding usage in memory and refusing new calls", metadata: [
@@ -168,14 +203,21 @@ public final class UsageRecorder: Sendable {
     /// Closes the current segment, then writes the closed ones in order, deleting each once it is
     /// in the store. Events recorded meanwhile go to the new segment, for the next flush.
     private func writeQueued() async throws {
-        let (segments, unspooled) = state.withLock { state -> ([Segment], [UsageEvent]) in
-            if state.current.bytes > 0 {
+        let unspooled = state.withLock { state -> [UsageEvent] in
+            if state.current.bytes > 0 || state.current.appending > 0 {
                 state.closed.append(state.current)
                 state.current = Segment(id: state.current.id + 1)
             }
             defer { state.unspooled = [] }
-            return (state.closed, state.unspooled)
+            return state.unspooled
         }
+        // Appends that claimed a segment before it closed are booked within microseconds.
+        var segments = state.withLock { $0.closed.contains { $0.appending > 0 } ? nil : $0.closed }
+        while segments == nil {
+            try? await Task.sleep(for: .microseconds(200))
+            segments = state.withLock { $0.closed.contains { $0.appending > 0 } ? nil : $0.closed }
+        }
+        let closed = segments ?? []
         do {
             try await write(unspooled[...]) { _ in }
         } catch {
@@ -183,7 +225,7 @@ public final class UsageRecorder: Sendable {
             throw error
         }
         state.withLock { $0.pending -= unspooled.count }
-        for segment in segments {
+        for segment in closed {
             try await write(segment)
         }
     }
@@ -345,7 +387,7 @@ public final class UsageRecorder: Sendable {
     private func syncNow() {
         let current = state.withLock { state -> UInt64? in
             defer { state.unsynced = false }
-            return state.unsynced ? state.current.id : nil
+            return state.unsynced ? state.oldestOpen : nil
         }
         guard let current else { return }
         do {

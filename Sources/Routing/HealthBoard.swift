@@ -39,42 +39,51 @@ public final class HealthBoard: Sendable {
         }
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    private let limits: Mutex<RouterLimits>
+    /// The breakers by deployment, and the limits new breakers start with: one lock for both.
+    private struct Board {
+        var entries: [String: Entry] = [:]
+        var limits: RouterLimits
+
+        func newBreaker() -> Breaker {
+            Breaker(failuresToTrip: limits.cooldownAfterFailures, cooldown: limits.cooldownSeconds)
+        }
+    }
+
+    private let board: Mutex<Board>
 
     public init(limits: RouterLimits = RouterLimits(), capacity: Int = 4096) {
-        self.limits = Mutex(limits)
+        self.board = Mutex(Board(limits: limits))
         self.capacity = max(capacity, 1)
     }
 
     /// New limits (a reload) apply to every breaker from now on; states are kept.
     public func reconfigure(_ limits: RouterLimits) {
-        self.limits.withLock { $0 = limits }
-        entries.withLock { entries in
-            for id in entries.keys {
-                entries[id]?.breaker.failuresToTrip = limits.cooldownAfterFailures
-                entries[id]?.breaker.cooldown = limits.cooldownSeconds
+        board.withLock { board in
+            board.limits = limits
+            for id in board.entries.keys {
+                board.entries[id]?.breaker.failuresToTrip = limits.cooldownAfterFailures
+                board.entries[id]?.breaker.cooldown = limits.cooldownSeconds
             }
         }
     }
 
     /// Whether a request may use deployment `id` now; may take the probe (see `Breaker.admit`).
     public func admit(_ id: String, at now: Date) -> Bool {
-        entries.withLock { entries in
+        board.withLock { board in
             // A deployment with no entry has never failed: it is healthy.
-            entries[id]?.breaker.admit(at: now) ?? true
+            board.entries[id]?.breaker.admit(at: now) ?? true
         }
     }
 
     /// Whether a request could use deployment `id` now, without taking the probe.
     public func isAvailable(_ id: String, at now: Date) -> Bool {
-        entries.withLock { $0[id]?.breaker.wouldAdmit(at: now) ?? true }
+        board.withLock { $0.entries[id]?.breaker.wouldAdmit(at: now) ?? true }
     }
 
     /// When deployment `id`'s rest ends, while it rests.
     public func restEnds(_ id: String) -> Date? {
-        entries.withLock { entries in
-            if case .coolingDown(let until) = entries[id]?.breaker.state { return until }
+        board.withLock { board in
+            if case .coolingDown(let until) = board.entries[id]?.breaker.state { return until }
             return nil
         }
     }
@@ -82,50 +91,50 @@ public final class HealthBoard: Sendable {
     /// When deployment `id` is next available, and until when its upstream asked to be left
     /// alone (`retry-after`), if it did.
     public func availability(_ id: String) -> (from: Date, retryAfterUntil: Date?) {
-        entries.withLock { entries in
-            guard let breaker = entries[id]?.breaker else { return (.distantPast, nil) }
+        board.withLock { board in
+            guard let breaker = board.entries[id]?.breaker else { return (.distantPast, nil) }
             return (breaker.availableFrom, breaker.retryAfterUntil)
         }
     }
 
     /// Sends a request to deployment `id` although it rests (see `Breaker.forceProbe`).
     public func forceProbe(_ id: String, at now: Date) {
-        entries.withLock { entries in entries[id]?.breaker.forceProbe(at: now) }
+        board.withLock { board in board.entries[id]?.breaker.forceProbe(at: now) }
     }
 
     /// A request admitted to deployment `id` did not use it after all (nothing was sent): a probe
     /// it took goes to the next request.
     public func released(_ id: String) {
-        entries.withLock { entries in entries[id]?.breaker.releaseProbe() }
+        board.withLock { board in board.entries[id]?.breaker.releaseProbe() }
     }
 
     /// The deployment answered (any status that is not its own failure).
     public func succeeded(_ id: String, milliseconds: Int) {
-        let fresh = newBreaker()
-        entries.withLock { entries in
-            guard entries[id] != nil || entries.count < capacity else { return }
-            entries[id, default: Entry(breaker: fresh)].breaker.succeeded()
-            entries[id]?.remember(ok: true, milliseconds: milliseconds)
+        board.withLock { board in
+            guard board.entries[id] != nil || board.entries.count < capacity else { return }
+            let fresh = board.newBreaker()
+            board.entries[id, default: Entry(breaker: fresh)].breaker.succeeded()
+            board.entries[id]?.remember(ok: true, milliseconds: milliseconds)
         }
     }
 
     /// The deployment failed (unreachable, timed out, 429, 5xx); `retryAfter` in seconds.
     public func failed(_ id: String, at now: Date, retryAfter: TimeInterval?, milliseconds: Int) {
-        let fresh = newBreaker()
-        entries.withLock { entries in
-            if entries[id] == nil, entries.count >= capacity {
-                guard let healthy = entries.first(where: { $0.value.breaker.state == .healthy })?.key else { return }
-                entries[healthy] = nil
+        board.withLock { board in
+            if board.entries[id] == nil, board.entries.count >= capacity {
+                guard let healthy = board.entries.first(where: { $0.value.breaker.state == .healthy })?.key else { return }
+                board.entries[healthy] = nil
             }
-            entries[id, default: Entry(breaker: fresh)].breaker.failed(at: now, retryAfter: retryAfter)
-            entries[id]?.remember(ok: false, milliseconds: milliseconds)
+            let fresh = board.newBreaker()
+            board.entries[id, default: Entry(breaker: fresh)].breaker.failed(at: now, retryAfter: retryAfter)
+            board.entries[id]?.remember(ok: false, milliseconds: milliseconds)
         }
     }
 
     /// Every deployment seen so far, by id.
     public func snapshot() -> [Snapshot] {
-        entries.withLock { entries in
-            entries.map { id, entry in
+        board.withLock { board in
+            board.entries.map { id, entry in
                 let latencies = entry.outcomes.map(\.milliseconds).sorted()
                 let successes = entry.outcomes.reduce(0) { $0 + ($1.ok ? 1 : 0) }
                 return Snapshot(
@@ -136,8 +145,4 @@ public final class HealthBoard: Sendable {
         }
     }
 
-    private func newBreaker() -> Breaker {
-        let limits = self.limits.withLock { $0 }
-        return Breaker(failuresToTrip: limits.cooldownAfterFailures, cooldown: limits.cooldownSeconds)
-    }
 }

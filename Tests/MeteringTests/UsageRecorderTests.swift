@@ -56,6 +56,28 @@ func event(_ id: String) -> UsageEvent {
         #expect(recorder.pendingCount == 0)
     }
 
+    /// Appends run with no lock held: events recorded from many tasks while flushes close and
+    /// write segments are each written once, and the spool ends empty.
+    @Test func concurrentRecordsDuringFlushesAreEachWrittenOnce() async throws {
+        let store = MemoryUsageStore()
+        let spool = MemorySpool()
+        let recorder = try UsageRecorder(store: store, spool: spool, maxBatch: 50, logger: logger)
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for index in 0..<300 { recorder.record(event("t\(task)-\(index)")) }
+                }
+            }
+            group.addTask {
+                for _ in 0..<20 { try? await recorder.flush() }
+            }
+        }
+        try await recorder.flush()
+        #expect(store.rows.withLock { $0.count } == 2_400)
+        #expect(recorder.pendingCount == 0 && recorder.spooledBytes == 0)
+        #expect(spool.segments.withLock { $0.isEmpty })
+    }
+
     @Test func aFlushWritesWhatWasQueuedAndLeavesLaterEventsForTheNext() async throws {
         let store = SlowStore()
         let recorder = try UsageRecorder(store: store, spool: MemorySpool(), maxBatch: 2, logger: logger)

@@ -130,7 +130,10 @@ final class BudgetService: Sendable {
             }
             // Fail-open: enforce what this replica knows, the spend it last read plus its own since.
         }
-        let (decision, reservation) = ledger.admit(scopes: scopes, model: model, downgrades: downgrades, estimate: estimate)
+        // Priced before the ledger's lock is taken: the decision inside it only compares.
+        var estimates = [model: estimate(model)]
+        if let cheaper = downgrades[model] { estimates[cheaper] = estimate(cheaper) }
+        let (decision, reservation) = ledger.admit(scopes: scopes, model: model, downgrades: downgrades) { estimates[$0] ?? estimate($0) }
         switch decision {
         case .reject(let rejection):
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
@@ -174,10 +177,11 @@ final class BudgetService: Sendable {
     /// The tightest remaining budget over the scopes with a hard limit, nil when none has one;
     /// `adjustment` is added to what each scope has used (a hold about to settle at its cost).
     func remaining(_ scopes: [BudgetScope], adjustment: Money = .zero) -> Money? {
-        scopes.compactMap { scope -> Money? in
-            guard let limit = scope.hardLimit else { return nil }
-            let counter = ledger.counter(scope.key)
-            return max(limit - counter.spent - counter.reserved - adjustment, .zero)
+        let limited = scopes.filter { $0.hardLimit != nil }
+        guard !limited.isEmpty else { return nil }
+        let counters = ledger.counters(limited.map(\.key))
+        return zip(limited, counters).compactMap { scope, counter in
+            scope.hardLimit.map { max($0 - counter.spent - counter.reserved - adjustment, .zero) }
         }.min()
     }
 
@@ -292,7 +296,7 @@ final class BudgetHold: BudgetClaim {
     private let service: BudgetService
     private let reservation: BudgetReservation?
     private let tokens: Int
-    private let open = Mutex(true)
+    private let open = Atomic<Bool>(true)
 
     init(service: BudgetService, principal: Principal, scopes: [BudgetScope], reservation: BudgetReservation?,
          servedModel: String, downgradedFrom: String?, tokens: Int) {
@@ -309,7 +313,7 @@ final class BudgetHold: BudgetClaim {
 
     /// Replaces the reservation by the real cost and the token estimate by the real count.
     func settle(cost: Money?, tokensUsed: Int) {
-        guard open.withLock({ open in defer { open = false }; return open }) else { return }
+        guard open.exchange(false, ordering: .acquiringAndReleasing) else { return }
         if let reservation { service.ledger.settle(reservation, cost: cost) }
         service.limiter.adjust(keyID: principal.key.id, tpm: principal.key.tpmLimit, tokens: tokens.saturatingAdd(-max(tokensUsed, 0)))
     }
@@ -325,12 +329,12 @@ final class BudgetHold: BudgetClaim {
     /// What will be left once this hold settles at `cost` (an answer's header is written before
     /// the answer is delivered and settled).
     func remaining(settlingAt cost: Money?) -> Money? {
-        guard let reservation, open.withLock({ $0 }) else { return remaining }
+        guard let reservation, open.load(ordering: .acquiring) else { return remaining }
         return service.remaining(scopes, adjustment: (cost ?? .zero) - reservation.amount)
     }
 
     deinit {
-        if open.withLock({ $0 }), let reservation {
+        if open.load(ordering: .acquiring), let reservation {
             service.ledger.settle(reservation, cost: nil)
         }
     }

@@ -11,14 +11,15 @@ import Synchronization
 /// process holds at a time (an exclusive `flock` on its `LOCK` file, released when the process
 /// ends however it ends).
 ///
-/// Appends are plain `write(2)` calls on files opened with `O_APPEND`; `sync` fsyncs every file
-/// written since the last sync, and the directory when files were created or removed.
+/// Appends are plain `write(2)` calls on files opened with `O_APPEND` (each is atomic), made with
+/// no lock held: the lock only guards the table of open descriptors, and no system call runs under
+/// it. `sync` fsyncs every open file, and the directory when files were created or removed. A
+/// descriptor is closed only once the recorder says its segment is appended to no more.
 public final class FileSpoolStorage: SpoolStorage {
     public let directory: String
     private struct Files {
-        /// Open descriptors by segment; the current one stays open, earlier ones close at the next sync.
+        /// Open descriptors by segment; those before the oldest still appended to close at the next sync.
         var open: [UInt64: Int32] = [:]
-        var dirty: Set<UInt64> = []
         var directoryChanged = false
     }
 
@@ -68,37 +69,42 @@ public final class FileSpoolStorage: SpoolStorage {
     }
 
     public func append(_ bytes: [UInt8], to id: UInt64) throws {
-        try files.withLock { files in
-            let descriptor: Int32
-            if let known = files.open[id] {
-                descriptor = known
-            } else {
-                descriptor = open(path(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-                guard descriptor >= 0 else { throw SpoolError("cannot create \(path(id))", errno: errno) }
-                files.open[id] = descriptor
-                files.directoryChanged = true
-            }
-            try bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw SpoolError("cannot append to \(path(id))", errno: errno)
-                    }
-                    offset += written
+        let descriptor = try self.descriptor(id)
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SpoolError("cannot append to \(path(id))", errno: errno)
                 }
+                offset += written
             }
-            files.dirty.insert(id)
         }
+    }
+
+    /// Segment `id`'s descriptor, opening (creating) the file on first use outside the lock.
+    private func descriptor(_ id: UInt64) throws -> Int32 {
+        if let known = files.withLock({ $0.open[id] }) { return known }
+        let opened = open(path(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard opened >= 0 else { throw SpoolError("cannot create \(path(id))", errno: errno) }
+        let (descriptor, spare) = files.withLock { files -> (Int32, Int32?) in
+            // Another append may have opened it meanwhile: keep one descriptor.
+            if let raced = files.open[id] { return (raced, opened) }
+            files.open[id] = opened
+            files.directoryChanged = true
+            return (opened, nil)
+        }
+        if let spare { close(spare) }
+        return descriptor
     }
 
     public func sync(current: UInt64) throws {
         let (toSync, toClose, syncDirectory) = files.withLock { files -> ([Int32], [Int32], Bool) in
-            let toSync = files.dirty.compactMap { files.open[$0] }
-            let closing = files.open.filter { $0.key != current }
+            let closing = files.open.filter { $0.key < current }
+            let toSync = Array(files.open.values)
             for id in closing.keys { files.open[id] = nil }
-            defer { files.dirty = []; files.directoryChanged = false }
+            defer { files.directoryChanged = false }
             return (toSync, Array(closing.values), files.directoryChanged)
         }
         var failure: (any Error)?
@@ -120,11 +126,10 @@ public final class FileSpoolStorage: SpoolStorage {
     }
 
     public func remove(_ id: UInt64) throws {
-        files.withLock { files in
-            if let descriptor = files.open.removeValue(forKey: id) { close(descriptor) }
-            files.dirty.remove(id)
+        _ = files.withLock { files -> Int32? in
             files.directoryChanged = true
-        }
+            return files.open.removeValue(forKey: id)
+        }.map { close($0) }
         guard unlink(path(id)) == 0 || errno == ENOENT else {
             throw SpoolError("cannot remove \(path(id))", errno: errno)
         }
