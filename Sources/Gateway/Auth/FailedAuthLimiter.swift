@@ -12,6 +12,8 @@ final class FailedAuthLimiter: Sendable {
     }
 
     private let windows = Mutex<[String: Window]>([:])
+    /// Whether any address ever reached `maxFailures`: until one does, no request needs the lock.
+    private let anyBlocked = Atomic<Bool>(false)
     let maxFailures: Int
     let window: Duration
     private let capacity: Int
@@ -24,7 +26,8 @@ final class FailedAuthLimiter: Sendable {
 
     /// Seconds until `address` may try again, or nil when it may try now.
     func retryAfter(_ address: String, now: ContinuousClock.Instant = .now) -> Int? {
-        windows.withLock { windows in
+        guard anyBlocked.load(ordering: .acquiring) else { return nil }
+        return windows.withLock { windows in
             guard let current = windows[address], now - current.start < window, current.failures >= maxFailures else { return nil }
             let left = window - (now - current.start)
             return max(Int(left.components.seconds) + 1, 1)
@@ -37,6 +40,7 @@ final class FailedAuthLimiter: Sendable {
             if var current = windows[address], now - current.start < window {
                 current.failures += 1
                 windows[address] = current
+                if current.failures >= maxFailures { anyBlocked.store(true, ordering: .releasing) }
                 return
             }
             if windows.count >= capacity {
@@ -44,6 +48,7 @@ final class FailedAuthLimiter: Sendable {
                 if windows.count >= capacity { windows.removeAll(keepingCapacity: true) }
             }
             windows[address] = Window(start: now, failures: 1)
+            if maxFailures <= 1 { anyBlocked.store(true, ordering: .releasing) }
         }
     }
 }
