@@ -272,11 +272,11 @@ Target: Tollgate at least 0.86 of the bare pass-through's requests/s (median of 
 $NGINX_SECTION
 ## Metering
 
-Requests completed through Tollgate: $SENT (wrk stops with up to $CONNECTIONS requests still in
-flight, which complete after its count). Requests in the spend report afterwards: $METERED.
+Requests completed through Tollgate: $SENT (each wrk run stops with up to $CONNECTIONS requests
+still in flight, which complete after its count). Requests in the spend report afterwards: $METERED.
 MD
 cat bench/RESULTS.md
-if [ "$METERED" -lt "$SENT" ] || [ "$METERED" -gt $((SENT + CONNECTIONS)) ]; then
+if [ "$METERED" -lt "$SENT" ] || [ "$METERED" -gt $((SENT + CONNECTIONS * ROUNDS)) ]; then
     echo "metering does not match: completed $SENT, metered $METERED"
     exit 1
 fi
