@@ -131,7 +131,8 @@ let package = Package(
                 "Gateway", "MockUpstream", "TollgateTestSupport", "Routing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

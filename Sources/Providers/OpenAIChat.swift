@@ -26,13 +26,48 @@ enum OpenAIChat {
     /// A chat completion in OpenAI's shape.
     static func completion(id: String, model: String, created: Int64, content: String?, toolCalls: [JSONValue],
                            finishReason: String, usage: Usage) -> [String: JSONValue] {
-        var message: [String: JSONValue] = ["role": "assistant", "content": content.map(JSONValue.string) ?? .null]
+        // OpenAI's schema requires `content` and `refusal`, null when there is none.
+        var message: [String: JSONValue] = ["role": "assistant", "content": content.map(JSONValue.string) ?? .null, "refusal": .null]
         if !toolCalls.isEmpty { message["tool_calls"] = .array(toolCalls) }
         return [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": .string(finishReason)]],
-            "usage": usage.json, "service_tier": usage.serviceTier.map(JSONValue.string) ?? .null,
+            "usage": usage.json, "service_tier": wireServiceTier(usage.serviceTier),
         ]
+    }
+
+    /// A chat completion from an OpenAI-compatible upstream with what OpenAI's schema requires and
+    /// the upstream left out filled in as null (vLLM, Ollama and others omit `refusal` or
+    /// `logprobs`), so clients generated from the schema accept it whichever upstream served it.
+    static func conformed(_ body: [String: JSONValue]) -> [String: JSONValue] {
+        guard var choices = body["choices"]?.arrayValue else { return body }
+        for index in choices.indices {
+            guard var choice = choices[index].objectValue else { continue }
+            if choice["index"] == nil { choice["index"] = .integer(Int64(index)) }
+            if choice["logprobs"] == nil { choice["logprobs"] = .null }
+            if var message = choice["message"]?.objectValue {
+                if message["role"] == nil { message["role"] = "assistant" }
+                if message["content"] == nil { message["content"] = .null }
+                if message["refusal"] == nil { message["refusal"] = .null }
+                choice["message"] = .object(message)
+            }
+            choices[index] = .object(choice)
+        }
+        var body = body
+        body["choices"] = .array(choices)
+        return body
+    }
+
+    /// A provider's service tier in OpenAI's terms (its schema allows `auto`, `default`, `flex`,
+    /// `scale`, `priority`, `fast` or null): Anthropic's `standard` is OpenAI's `default`; a tier
+    /// OpenAI has no name for is null. The answer, and so the usage row and its billing, use these
+    /// names (`default` is billed at the standard rates).
+    static func wireServiceTier(_ tier: String?) -> JSONValue {
+        switch tier {
+        case "standard", "default": "default"
+        case "auto", "flex", "scale", "priority", "fast": .string(tier!)
+        default: .null
+        }
     }
 
     /// One `chat.completion.chunk` event.
@@ -48,7 +83,7 @@ enum OpenAIChat {
     static func usageChunk(id: String, model: String, created: Int64, usage: Usage) -> SSEEvent {
         let chunk: JSONValue = [
             "id": .string(id), "object": "chat.completion.chunk", "created": .integer(created), "model": .string(model),
-            "choices": [], "usage": usage.json, "service_tier": usage.serviceTier.map(JSONValue.string) ?? .null,
+            "choices": [], "usage": usage.json, "service_tier": wireServiceTier(usage.serviceTier),
         ]
         return SSEEvent(data: chunk.jsonText)
     }

@@ -77,7 +77,9 @@ import TollgateTestSupport
             #expect(details?["cache_write_tokens"] == 3 && details?["cache_write_1h_tokens"] == 3)
             let row = try #require(try await gateway.usageRows().first)
             #expect((row.uncachedInput, row.cacheRead, row.cacheWrite, row.cacheWrite1h, row.output) == (2, 3, 0, 3, 12))
-            #expect(row.serviceTier == "standard")
+            // Anthropic's `standard` tier, in OpenAI's terms as the answer reports it.
+            #expect(row.serviceTier == "default")
+            #expect(try response.json()["service_tier"] == "default")
             // 2 × 3.00 + 3 × 0.30 + 3 × 6.00 (1-hour) + 12 × 15.00 = 204.9 per 1M
             #expect(row.cost == "0.000204900000")
         }

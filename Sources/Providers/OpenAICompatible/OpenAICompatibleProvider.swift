@@ -17,7 +17,7 @@ public struct OpenAICompatibleProvider: ChatProvider {
         var request = request
         request.model = deployment.upstreamModel
         let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
-        return UpstreamAnswer(body: try await http.json(response, provider: deployment.provider))
+        return UpstreamAnswer(body: OpenAIChat.conformed(try await http.json(response, provider: deployment.provider)))
     }
 
     public func stream(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> ChatEventStream {
