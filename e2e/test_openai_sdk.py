@@ -146,3 +146,22 @@ def test_the_binary_runs_alone_from_an_empty_directory(gateway, caller):
     raw = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES)
     cost = json.loads(raw.http_response.text, parse_float=Decimal)["usage"]["cost"]
     assert cost == expected_cost("gpt-6-sol", PROMPT, CACHED, OUTPUT)
+
+
+def test_idempotent_retry_is_answered_once_and_billed_once(gateway):
+    team, key = gateway.new_key()
+    client = openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0)
+    headers = {"Idempotency-Key": "checkout-42"}
+    first = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES, extra_headers=headers)
+    again = client.chat.completions.with_raw_response.create(model="gpt-6-sol", messages=MESSAGES, extra_headers=headers)
+    assert "x-tollgate-idempotent-replay" not in first.headers
+    assert again.headers["x-tollgate-idempotent-replay"] == "true"
+    assert again.headers["x-tollgate-original-request-id"] == first.headers["x-tollgate-request-id"]
+    assert again.parse().id == first.parse().id
+
+    with pytest.raises(openai.UnprocessableEntityError) as raised:
+        client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES[1:], extra_headers=headers)
+    assert raised.value.code == "idempotency_key_reused"
+
+    report = gateway.admin("GET", f"/admin/spend?team_id={team}")
+    assert report["totals"]["requests"] == 1

@@ -83,6 +83,7 @@ public enum GatewayApp {
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
             onWritten: { events, result in await budgets.written(events, result: result) })
 
+        let idempotencyStore = PostgresIdempotencyStore(client: postgres, logger: logger)
         let meter = UsageMeter(
             prices: prices, recorder: recorder, multiplier: { provider in routing.current.multipliers[provider] }, logger: logger)
 
@@ -104,7 +105,7 @@ public enum GatewayApp {
         let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures))
         ProxyController(
             routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
-            meter: meter, budgets: budgets,
+            meter: meter, budgets: budgets, idempotency: IdempotencyGuard(store: idempotencyStore, clock: configuration.clock),
             maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
         BudgetController(budgets: budgets).add(to: v1)
@@ -151,7 +152,13 @@ public enum GatewayApp {
                 priceSync,
                 HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
                 reloader,
-                BudgetRefreshService(budgets: budgets, interval: configuration.budgetRefreshInterval, logger: logger),
+                // The ledger kept in step with the spend other replicas write.
+                PeriodicService(name: "budget refresh", interval: configuration.budgetRefreshInterval, logger: logger) {
+                    try await budgets.refresh()
+                },
+                PeriodicService(name: "idempotency key purge", interval: .seconds(3600), logger: logger) {
+                    _ = try await idempotencyStore.purgeExpired(now: configuration.clock())
+                },
             ],
             logger: logger
         )

@@ -43,7 +43,7 @@ public struct GatewayHarness: Sendable {
         "priced-ok": "mock-ok", "priced-hang": "mock-hang", "priced-invalid-json": "mock-invalid-json",
         "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
         "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
-        "priced-reset": "mock-reset", "priced-tiers": "mock-ok",
+        "priced-reset": "mock-reset", "priced-slow": "mock-slow", "priced-tiers": "mock-ok",
         "priced-retired": "mock-ok", "priced-tiers-hidden": "mock-no-tier",
     ]
 
@@ -207,7 +207,7 @@ public struct GatewayHarness: Sendable {
     }
 
     /// Sends `count` chat requests at once over separate connections.
-    public func concurrentChats(key: String, body: JSONValue, count: Int) async throws -> [RawResponse] {
+    public func concurrentChats(key: String, body: JSONValue, count: Int, headers: HTTPFields = [:]) async throws -> [RawResponse] {
         guard let port = client.port else { throw HarnessError("the test client has no port") }
         let bytes = try WireCoding.encode(body)
         var configuration = HTTPClient.Configuration()
@@ -221,6 +221,7 @@ public struct GatewayHarness: Sendable {
                         request.method = .POST
                         request.headers.add(name: "authorization", value: "Bearer \(key)")
                         request.headers.add(name: "content-type", value: "application/json")
+                        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
                         request.body = .bytes(bytes)
                         let response = try await http.execute(request, timeout: .seconds(60))
                         let body = try await response.body.collect(upTo: 1 << 20)
@@ -261,7 +262,9 @@ public struct GatewayHarness: Sendable {
 
     /// Streams a chat completion: `afterFirstChunk` runs once the first bytes arrived, then the
     /// rest of the stream is read; returns the whole body.
-    public func streamChat(key: String, body: JSONValue, afterFirstChunk: @Sendable () async throws -> Void) async throws -> String {
+    public func streamChat(
+        key: String, body: JSONValue, headers: HTTPFields = [:], afterFirstChunk: @Sendable () async throws -> Void
+    ) async throws -> String {
         guard let port = client.port else { throw HarnessError("the test client has no port") }
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
@@ -269,6 +272,7 @@ public struct GatewayHarness: Sendable {
             request.method = .POST
             request.headers.add(name: "authorization", value: "Bearer \(key)")
             request.headers.add(name: "content-type", value: "application/json")
+            for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
             request.body = .bytes(body.jsonBytes)
             let response = try await http.execute(request, timeout: .seconds(30))
             var text = ""

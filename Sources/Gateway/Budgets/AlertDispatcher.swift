@@ -170,25 +170,3 @@ extension AlertDispatcher {
         return addresses
     }
 }
-
-/// Keeps the ledger in step with the spend other replicas write.
-struct BudgetRefreshService: Service {
-    let budgets: BudgetService
-    let interval: Duration
-    let logger: Logger
-
-    func run() async {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let interval = self.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isShuttingDownGracefully else { return }
-            do {
-                // A database that does not answer must not hold up shutdown.
-                try await cancelWhenGracefulShutdown { try await budgets.refresh() }
-            } catch {
-                guard !Task.isShuttingDownGracefully else { return }
-                logger.warning("budget refresh failed", metadata: [LogKey.error: "\(loggable(error))"])
-            }
-        }
-    }
-}

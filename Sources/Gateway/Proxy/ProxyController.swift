@@ -17,6 +17,7 @@ struct ProxyController {
     let providers: ProviderSet
     let meter: UsageMeter
     let budgets: BudgetService
+    let idempotency: IdempotencyGuard
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
@@ -30,7 +31,8 @@ struct ProxyController {
 
     @Sendable func chat(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        var chat = try await chatRequest(request)
+        let body = try await request.collectBody(limit: maxBodyBytes)
+        var chat = try Self.chatRequest(body)
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         chat.removeMetadataTask()
         // One price table and one routing setup for the whole call: a change made meanwhile
@@ -39,19 +41,21 @@ struct ProxyController {
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
         // The adapters send each deployment's own model name: the body is forwarded as it is.
-        return try await route(call, context: context) { [chat] attempt in
-            let provider = providers.provider(for: attempt.deployment.kind)
-            if chat.isStreaming {
-                return try await Self.stream(chat, attempt: attempt, provider: provider, logger: logger)
+        return try await once(request, body: body, principal: principal, streamed: chat.isStreaming, context: context) {
+            try await route(call, context: context) { [chat] attempt in
+                let provider = providers.provider(for: attempt.deployment.kind)
+                if chat.isStreaming {
+                    return try await Self.stream(chat, attempt: attempt, provider: provider, logger: logger)
+                }
+                let answer = try await provider.complete(chat, on: attempt.deployment, logger: logger)
+                if let usage = answer.usage, !usage.isPlausible {
+                    throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
+                }
+                let usage = answer.usage.map(attempt.tokens)
+                    ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(answer.body))
+                return Self.deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
+                                    pricesUsage: answer.usage != nil, attempt: attempt)
             }
-            let answer = try await provider.complete(chat, on: attempt.deployment, logger: logger)
-            if let usage = answer.usage, !usage.isPlausible {
-                throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
-            }
-            let usage = answer.usage.map(attempt.tokens)
-                ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(answer.body))
-            return Self.deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
-                                pricesUsage: answer.usage != nil, attempt: attempt)
         }
     }
 
@@ -59,10 +63,11 @@ struct ProxyController {
 
     @Sendable func embeddings(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
+        let body = try await request.collectBody(limit: maxBodyBytes)
         let embeddings: EmbeddingsRequest
         do {
-            embeddings = try EmbeddingsRequest(body: try await request.collectBody(limit: maxBodyBytes))
-        } catch let error as WireError {
+            embeddings = try EmbeddingsRequest(body: body)
+        } catch {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: nil)
@@ -70,19 +75,21 @@ struct ProxyController {
             principal: principal, task: task, requested: embeddings.model, prices: meter.prices.table, setup: routing.current,
             shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
             needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound)
-        return try await route(call, context: context) { attempt in
-            let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
-            var body = answer.body
-            let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
-            if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
-                throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
+        return try await once(request, body: body, principal: principal, streamed: false, context: context) {
+            try await route(call, context: context) { attempt in
+                let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
+                var body = answer.body
+                let reported = body["usage"]?["prompt_tokens"].map(Usage.count)
+                if let reported, !(0...Usage.maxPlausibleTokens).contains(reported) {
+                    throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
+                }
+                let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
+                // An upstream that reports no usage (Gemini may not) is answered with what was billed:
+                // the input's bound, as OpenAI's answer always carries `usage`.
+                let billed = JSONValue.integer(Int64(usage.input))
+                body["usage"] = body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed]
+                return Self.deliver(body, usage: usage, estimated: reported == nil, serviceTier: nil, pricesUsage: true, attempt: attempt)
             }
-            let usage = TokenUsage(uncachedInput: reported ?? embeddings.inputTokenBound)
-            // An upstream that reports no usage (Gemini may not) is answered with what was billed:
-            // the input's bound, as OpenAI's answer always carries `usage`.
-            let billed = JSONValue.integer(Int64(usage.input))
-            body["usage"] = body["usage"] ?? ["prompt_tokens": billed, "total_tokens": billed]
-            return Self.deliver(body, usage: usage, estimated: reported == nil, serviceTier: nil, pricesUsage: true, attempt: attempt)
         }
     }
 
@@ -114,7 +121,7 @@ struct ProxyController {
     /// admission code, without calling an upstream, reserving, or counting against rate limits.
     @Sendable func estimate(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let chat = try await chatRequest(request)
+        let chat = try Self.chatRequest(try await request.collectBody(limit: maxBodyBytes))
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: chat.metadataTask)
         let call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
         let (prices, setup, shape) = (call.prices, call.setup, call.shape)
@@ -152,12 +159,22 @@ struct ProxyController {
 
     // MARK: Helpers
 
-    /// The request's body as a chat completions request, bounded and validated (a 400 naming the
-    /// field otherwise).
-    func chatRequest(_ request: Request) async throws -> ChatCompletionRequest {
+    /// Runs `perform` once per `Idempotency-Key` when the request carries one.
+    func once(
+        _ request: Request, body: ByteBuffer, principal: Principal, streamed: Bool, context: TollgateRequestContext,
+        perform: () async throws -> Response
+    ) async throws -> Response {
+        guard let key = try IdempotencyGuard.key(request) else { return try await perform() }
+        return try await idempotency.run(
+            key: key, request: request, body: body, principal: principal, streamed: streamed, context: context, perform: perform)
+    }
+
+    /// The request's body as a chat completions request, validated (a 400 naming the field
+    /// otherwise).
+    static func chatRequest(_ body: ByteBuffer) throws -> ChatCompletionRequest {
         do {
-            return try ChatCompletionRequest(body: try await request.collectBody(limit: maxBodyBytes))
-        } catch let error as WireError {
+            return try ChatCompletionRequest(body: body)
+        } catch {
             throw GatewayError.invalidRequest(error.message, param: error.param)
         }
     }

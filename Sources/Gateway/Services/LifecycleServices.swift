@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Foundation
 import Governance
+import Logging
 import Metering
 import PostgresStorage
 import ServiceLifecycle
@@ -58,6 +60,31 @@ struct GovernanceChangeService: Service {
                 case .prices: prices.requestReload()
                 case .spend: Task { try? await budgets.spendAdjusted() }
                 }
+            }
+        }
+    }
+}
+
+/// Runs `work` every `interval` until graceful shutdown: housekeeping any replica may do (a
+/// failed round is logged and tried again next time).
+struct PeriodicService: Service {
+    /// What the work is, for the log line when it fails.
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    func run() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully else { return }
+            do {
+                // A database that does not answer must not hold up shutdown.
+                try await cancelWhenGracefulShutdown { try await work() }
+            } catch {
+                guard !Task.isShuttingDownGracefully else { return }
+                logger.warning("\(name) failed", metadata: [LogKey.error: "\(loggable(error))"])
             }
         }
     }
