@@ -13,6 +13,8 @@ public struct SettlementTerms: Sendable {
     public var teamID: UUID
     public var keyID: UUID
     public var task: String
+    /// Who the app served the call for, when the request said.
+    public var endUser: String?
     public var requestedModel: String
     public var servedModel: String
     public var provider: String
@@ -90,6 +92,7 @@ public struct SettlementTerms: Sendable {
             status: status, latencyMilliseconds: elapsedMilliseconds, streamed: streamed, usageEstimated: estimated,
             downgradedFrom: downgradedFrom, budgetPeriodStart: budgetPeriodStart)
         event.route = route
+        event.endUser = endUser
         return event
     }
 }

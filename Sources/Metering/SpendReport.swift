@@ -4,20 +4,25 @@ import Pricing
 /// A dimension a spend report can be grouped by.
 public enum ReportDimension: String, Sendable, CaseIterable, Codable {
     case team, key, model, task, day, provider, route
+    case endUser = "end_user"
 }
 
-/// What a spend report covers: `[from, to)`, grouped by `groupBy`, optionally one team only.
+/// What a spend report covers: `[from, to)`, grouped by `groupBy`, optionally one team or one
+/// end user only.
 public struct SpendQuery: Sendable, Equatable {
     public var from: Date
     public var to: Date
     public var groupBy: [ReportDimension]
     public var teamID: UUID?
+    /// Only calls made for this end user (`safety_identifier` / `user`).
+    public var endUser: String?
 
-    public init(from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil) {
+    public init(from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil, endUser: String? = nil) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
         self.teamID = teamID
+        self.endUser = endUser
     }
 }
 
@@ -64,6 +69,8 @@ public struct SpendRow: Sendable, Equatable {
     public var provider: String?
     /// The alias or task route that chose the model, or `direct`.
     public var route: String?
+    /// The end user the calls were made for; nil for calls that named none.
+    public var endUser: String?
     public var totals: SpendTotals
 
     public init(totals: SpendTotals = SpendTotals()) {

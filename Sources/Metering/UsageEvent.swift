@@ -29,6 +29,8 @@ public struct UsageEvent: Sendable, Hashable {
     public var budgetPeriodStart: Date?
     /// What chose the served model: an alias, a task route, or `direct` (the model was named).
     public var route: String = "direct"
+    /// Who the app served the call for (OpenAI's `safety_identifier` / `user`); nil when not said.
+    public var endUser: String?
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,

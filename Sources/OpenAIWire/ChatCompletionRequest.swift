@@ -58,6 +58,7 @@ public struct ChatCompletionRequest: Sendable {
         try expect(body, "n", \.intValue, "an integer")
         try expect(body, "service_tier", \.stringValue, "a string")
         try expect(body, "enable_thinking", \.boolValue, "a boolean")
+        try EndUser.validate(body)
         for key in ["max_tokens", "max_completion_tokens"] {
             if let limit = body[key]?.intValue, !(1...Self.maxTokensCeiling).contains(limit) {
                 throw WireError("Invalid '\(key)': must be at least 1 and at most \(Self.maxTokensCeiling), got \(limit).", param: key)
@@ -166,6 +167,9 @@ public struct ChatCompletionRequest: Sendable {
 
     /// `metadata.task`, if the client set one.
     public var metadataTask: String? { body["metadata"]?["task"]?.stringValue }
+
+    /// Who the app served the call for (see `EndUser`).
+    public var endUser: String? { EndUser.read(body) }
 
     /// Removes `metadata.task` (Tollgate's own field) and drops `metadata` if nothing else is left.
     public mutating func removeMetadataTask() {

@@ -38,8 +38,12 @@ public struct EmbeddingsRequest: Sendable {
         case .array: throw WireError("'input' must not be empty.", param: "input")
         default: throw WireError("Invalid type for 'input': expected a string or an array, but got \(input.typeName).", param: "input")
         }
+        try EndUser.validate(body)
         self.body = body
     }
+
+    /// Who the app served the call for (see `EndUser`).
+    public var endUser: String? { EndUser.read(body) }
 
     public var model: String {
         get { body["model"]?.stringValue ?? "" }

@@ -65,14 +65,14 @@ public struct PostgresRepricer: UsageRepricer {
             try await connection.query("""
                 UPDATE usage_daily u SET cost_usd = u.cost_usd + d.delta, unpriced_requests = u.unpriced_requests + d.unpriced
                 FROM (
-                    SELECT (e.created_at AT TIME ZONE 'UTC')::date AS day, e.team_id, e.key_id, e.task, e.served_model, e.provider, e.route,
+                    SELECT (e.created_at AT TIME ZONE 'UTC')::date AS day, e.team_id, e.key_id, e.task, e.served_model, e.provider, e.route, coalesce(e.end_user, '') AS end_user,
                            sum(coalesce(n.new_cost, 0) - coalesce(e.cost_usd, 0)) AS delta,
                            sum((n.new_cost IS NULL)::int - (e.cost_usd IS NULL)::int) AS unpriced
                     FROM reprice_new n JOIN usage_events e USING (request_id, attempt)
-                    GROUP BY 1, 2, 3, 4, 5, 6, 7
+                    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
                 ) AS d
                 WHERE u.day = d.day AND u.team_id = d.team_id AND u.key_id = d.key_id AND u.task = d.task
-                  AND u.model = d.served_model AND u.provider = d.provider AND u.route = d.route
+                  AND u.model = d.served_model AND u.provider = d.provider AND u.route = d.route AND u.end_user = d.end_user
                 """, logger: logger)
             try await connection.query("""
                 INSERT INTO budget_spend AS b (scope_kind, scope_id, period_start, spent_usd)

@@ -20,6 +20,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
         var table: String
         var model: String
         var day: String
+        var endUser: String
         var sums: [String]
         var range: String
 
@@ -27,6 +28,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             table: "usage_daily",
             model: "u.model",
             day: "to_char(u.day, 'YYYY-MM-DD')",
+            endUser: "NULLIF(u.end_user, '')",
             sums: [
                 "sum(u.requests)", "sum(u.input_tokens)", "sum(u.cached_input_tokens)", "sum(u.cache_write_tokens)",
                 "sum(u.output_tokens)", "sum(u.reasoning_tokens)", "coalesce(sum(u.cost_usd), 0)", "sum(u.unpriced_requests)",
@@ -38,6 +40,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             table: "usage_events",
             model: "u.served_model",
             day: "to_char((u.created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')",
+            endUser: "u.end_user",
             sums: [
                 "count(*)", "sum(u.uncached_input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.cache_write_1h_tokens)",
                 "sum(u.cache_read_tokens)", "sum(u.cache_write_tokens + u.cache_write_1h_tokens)", "sum(u.output_tokens)", "sum(u.reasoning_tokens)",
@@ -65,6 +68,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             (.key, "u.key_id", "NULL::uuid"), (.key, "k.name", "NULL::text"),
             (.model, source.model, "NULL::text"), (.task, "u.task", "NULL::text"),
             (.day, source.day, "NULL::text"), (.provider, "u.provider", "NULL::text"), (.route, "u.route", "NULL::text"),
+            (.endUser, source.endUser, "NULL::text"),
         ]
         let selected = dimensions.map { grouped.contains($0.0) ? $0.1 : $0.2 }
         let groupExpressions = dimensions.filter { grouped.contains($0.0) }.map(\.1)
@@ -74,7 +78,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             FROM \(source.table) u
             LEFT JOIN teams t ON t.id = u.team_id
             LEFT JOIN api_keys k ON k.id = u.key_id
-            WHERE \(source.range) AND ($3::uuid IS NULL OR u.team_id = $3)
+            WHERE \(source.range) AND ($3::uuid IS NULL OR u.team_id = $3) AND ($4::text IS NULL OR \(source.endUser) = $4)
             """
         if !groupExpressions.isEmpty {
             sql += "\nGROUP BY \(groupExpressions.joined(separator: ", "))"
@@ -84,20 +88,21 @@ public struct PostgresSpendReportStore: SpendReportStore {
         binds.append(query.from)
         binds.append(query.to)
         binds.append(query.teamID)
+        binds.append(query.endUser)
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
 
         var report: [SpendRow] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
             var totals = SpendTotals()
-            totals.requests = try columns[9].decode(Int?.self) ?? 0
-            totals.inputTokens = try columns[10].decode(Int?.self) ?? 0
-            totals.cachedInputTokens = try columns[11].decode(Int?.self) ?? 0
-            totals.cacheWriteTokens = try columns[12].decode(Int?.self) ?? 0
-            totals.outputTokens = try columns[13].decode(Int?.self) ?? 0
-            totals.reasoningTokens = try columns[14].decode(Int?.self) ?? 0
-            totals.cost = try columns[15].decode(String?.self).flatMap(Money.init) ?? .zero
-            totals.unpricedRequests = try columns[16].decode(Int?.self) ?? 0
+            totals.requests = try columns[10].decode(Int?.self) ?? 0
+            totals.inputTokens = try columns[11].decode(Int?.self) ?? 0
+            totals.cachedInputTokens = try columns[12].decode(Int?.self) ?? 0
+            totals.cacheWriteTokens = try columns[13].decode(Int?.self) ?? 0
+            totals.outputTokens = try columns[14].decode(Int?.self) ?? 0
+            totals.reasoningTokens = try columns[15].decode(Int?.self) ?? 0
+            totals.cost = try columns[16].decode(String?.self).flatMap(Money.init) ?? .zero
+            totals.unpricedRequests = try columns[17].decode(Int?.self) ?? 0
             // An ungrouped report over no rows still yields one row of zeros: skip it.
             if groupExpressions.isEmpty && totals.requests == 0 { continue }
             var line = SpendRow(totals: totals)
@@ -110,6 +115,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             line.day = try columns[6].decode(String?.self)
             line.provider = try columns[7].decode(String?.self)
             line.route = try columns[8].decode(String?.self)
+            line.endUser = try columns[9].decode(String?.self)
             report.append(line)
         }
         return report

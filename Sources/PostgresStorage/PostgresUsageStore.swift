@@ -87,36 +87,36 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start,
-                cache_write_1h_tokens, service_tier, thinking, route)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user)
             SELECT request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 NULLIF(cost_usd, '')::numeric, status, latency_ms, streamed, usage_estimated, NULLIF(downgraded_from, ''),
-                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route
+                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route, NULLIF(end_user, '')
             FROM unnest(
                 $1::text[], $2::int[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
                 $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int[], $17::int[], $18::bool[],
-                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[]
+                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[], $27::text[]
             ) AS batch (
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start, has_period,
-                cache_write_1h_tokens, service_tier, thinking, route)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user)
             \(skippingWritten ? "ON CONFLICT (request_id, attempt) DO NOTHING" : "")
             RETURNING created_at, team_id, key_id, task, served_model, provider, uncached_input_tokens, cache_read_tokens,
                 cache_write_tokens + cache_write_1h_tokens AS cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
-                budget_period_start, route
+                budget_period_start, route, end_user
         ), rolled AS (
             INSERT INTO usage_daily AS d (
-                day, team_id, key_id, task, model, provider, route, requests, input_tokens, cached_input_tokens,
+                day, team_id, key_id, task, model, provider, route, end_user, requests, input_tokens, cached_input_tokens,
                 cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests)
-            SELECT (created_at AT TIME ZONE 'UTC')::date, team_id, key_id, task, served_model, provider, route, count(*),
+            SELECT (created_at AT TIME ZONE 'UTC')::date, team_id, key_id, task, served_model, provider, route, coalesce(end_user, ''), count(*),
                 sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens), sum(cache_read_tokens),
                 sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), coalesce(sum(cost_usd), 0),
                 count(*) FILTER (WHERE cost_usd IS NULL)
             FROM inserted
-            GROUP BY 1, 2, 3, 4, 5, 6, 7
-            ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT (day, team_id, key_id, task, model, provider, route) DO UPDATE SET
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+            ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+            ON CONFLICT (day, team_id, key_id, task, model, provider, route, end_user) DO UPDATE SET
                 requests = d.requests + EXCLUDED.requests,
                 input_tokens = d.input_tokens + EXCLUDED.input_tokens,
                 cached_input_tokens = d.cached_input_tokens + EXCLUDED.cached_input_tokens,
@@ -148,7 +148,7 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
 
 extension UsageBatchStatement {
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 26)
+        var bindings = PostgresBindings(capacity: 27)
         bindings.append(events.map(\.requestID))
         bindings.append(events.map(\.attempt))
         bindings.append(events.map(\.time))
@@ -175,6 +175,7 @@ extension UsageBatchStatement {
         bindings.append(events.map { $0.billing.serviceTier ?? "" })
         bindings.append(events.map(\.billing.thinking))
         bindings.append(events.map(\.route))
+        bindings.append(events.map { $0.endUser ?? "" })
         return bindings
     }
 

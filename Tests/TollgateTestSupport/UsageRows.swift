@@ -26,6 +26,7 @@ public struct UsageRow: Sendable, Equatable {
     public var thinking = false
     public var attempt = 1
     public var route = "direct"
+    public var endUser: String?
 }
 
 extension GatewayHarness {
@@ -39,7 +40,7 @@ extension GatewayHarness {
         let rows = try await client.query("""
             SELECT request_id, task, requested_model, served_model, provider, uncached_input_tokens, cache_read_tokens,
                    cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id, downgraded_from,
-                   cache_write_1h_tokens, service_tier, thinking, attempt, route
+                   cache_write_1h_tokens, service_tier, thinking, attempt, route, end_user
             FROM usage_events ORDER BY created_at, request_id, attempt
             """)
         var result: [UsageRow] = []
@@ -56,7 +57,8 @@ extension GatewayHarness {
                 teamID: try columns[14].decode(UUID.self), keyID: try columns[15].decode(UUID.self),
                 downgradedFrom: try columns[16].decode(String?.self), cacheWrite1h: try columns[17].decode(Int.self),
                 serviceTier: try columns[18].decode(String?.self), thinking: try columns[19].decode(Bool.self),
-                attempt: try columns[20].decode(Int.self), route: try columns[21].decode(String.self)))
+                attempt: try columns[20].decode(Int.self), route: try columns[21].decode(String.self),
+                endUser: try columns[22].decode(String?.self)))
         }
         return result
     }

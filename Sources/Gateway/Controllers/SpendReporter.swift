@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Metering
+import OpenAIWire
 import Pricing
 
 /// `GET /admin/spend` and `GET /v1/spend`: reads the query, asks the store, renders the report.
@@ -39,7 +40,11 @@ struct SpendReporter: Sendable {
             }
             team = id
         }
-        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team)
+        let endUser = parameters.get("end_user")
+        if let endUser, !EndUser.isValid(endUser) {
+            throw GatewayError.invalidRequest("'end_user' must be 1 to 256 bytes, without NUL characters.", param: "end_user")
+        }
+        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser)
     }
 
     static func date(_ text: String, _ name: String) throws -> Date {
@@ -104,7 +109,7 @@ struct SpendReportView: Encodable {
         var groupBy: [ReportDimension]
 
         enum Key: String, CodingKey {
-            case team_id, team, key_id, key, model, task, day, provider, route
+            case team_id, team, key_id, key, model, task, day, provider, route, end_user
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -122,6 +127,7 @@ struct SpendReportView: Encodable {
                 case .day: try container.encode(row.day, forKey: .day)
                 case .provider: try container.encode(row.provider, forKey: .provider)
                 case .route: try container.encode(row.route, forKey: .route)
+                case .endUser: try container.encode(row.endUser, forKey: .end_user)
                 }
             }
             try TotalsView(row.totals).encode(to: encoder)

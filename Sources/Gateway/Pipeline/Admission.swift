@@ -85,11 +85,12 @@ extension ProxyController {
         }
         let now = budgets.clock()
         let price = call.prices.price(for: served.model, at: now)
-        let terms = SettlementTerms(
+        var terms = SettlementTerms(
             requestID: context.requestID, attempt: number, route: route, teamID: call.principal.team.id, keyID: call.principal.key.id,
             task: call.task, requestedModel: call.requested ?? RoutingTable.auto, servedModel: served.model, provider: served.provider,
             streamed: call.streamed, billing: call.shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
             price: price, multiplier: call.setup.multipliers[served.provider], startedAt: now)
+        terms.endUser = call.endUser
         let (board, clock, meter, id) = (routing.health, budgets.clock, meter, served.id)
         let settlement = AttemptSettlement(
             terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder

@@ -22,6 +22,8 @@ struct RoutedRequest: Sendable {
     var needs: RequestNeeds
     /// Tokens counted against the key's `tpm_limit` (0 when it has none).
     var rateTokens: Int
+    /// Who the app served the call for, when the request said.
+    var endUser: String? = nil
 }
 
 extension RoutedRequest {
@@ -32,7 +34,7 @@ extension RoutedRequest {
         self.init(
             principal: principal, task: task, requested: chat.requestedModel, prices: prices, setup: setup, shape: shape,
             streamed: chat.isStreaming, needs: RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: promptTokens),
-            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0))
+            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0), endUser: chat.endUser)
     }
 }
 
