@@ -108,8 +108,10 @@ public struct GatewayError: HTTPResponseError, Sendable {
 
     /// 429 `insufficient_quota`: the request does not fit under a hard limit (or its model has no
     /// price and the scope is budgeted). Names the scope, limit, spend and reset; SDKs must not retry.
-    static func budgetExceeded(_ rejection: BudgetRejection, now: Date) -> GatewayError {
+    static func budgetExceeded(_ rejection: BudgetRejection, key: String, now: Date) -> GatewayError {
         let scope = rejection.scope
+        // An end user's limit is the key's, applied to each of its end users: both are named.
+        let who = scope.kind == .endUser ? "end user '\(scope.name)' of key '\(key)'" : "\(scope.kind.rawValue) '\(scope.name)'"
         let resetsIn = scope.period.secondsUntilReset(from: now)
         let reset = Timestamp.format(scope.period.end)
         let message: String
@@ -117,11 +119,11 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .hardLimit:
             let limit = scope.hardLimit.map { "$\($0)" } ?? "none"
             let estimate = rejection.estimate.map { ", this request needs up to $\($0)" } ?? ""
-            message = "Budget exceeded for \(scope.kind.rawValue) '\(scope.name)': monthly limit \(limit), spent $\(scope.spent)"
+            message = "Budget exceeded for \(who): monthly limit \(limit), spent $\(scope.spent)"
                 + (scope.reserved > .zero ? " (+$\(scope.reserved) reserved by requests in flight)" : "")
                 + "\(estimate). The budget resets at \(reset)."
         case .unpricedModel(let model):
-            message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(scope.kind.rawValue) '\(scope.name)'. Add its price (POST /admin/prices, or a price file in --pricing-dir) or use a priced model."
+            message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(who). Add its price (POST /admin/prices, or a price file in --pricing-dir) or use a priced model."
         }
         return GatewayError(.tooManyRequests, message, type: "insufficient_quota", code: "insufficient_quota", headers: [
             .shouldRetry: "false", .retryAfter: "\(resetsIn)",

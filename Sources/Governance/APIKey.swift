@@ -16,13 +16,15 @@ public struct APIKey: Sendable, Hashable, Codable {
     public var rpmLimit: Int?
     /// Tokens (prompt and completion) per minute; nil means unlimited.
     public var tpmLimit: Int?
+    /// A hard monthly limit on each end user's spend through this key; nil means none.
+    public var endUserMonthlyBudget: Money?
     public var expiresAt: Date?
     public var revokedAt: Date?
     public var createdAt: Date
 
     public init(
         id: UUID, teamID: UUID, name: String, prefix: String, models: [String]?, monthlyBudget: Money?,
-        softBudget: Money? = nil, rpmLimit: Int? = nil, tpmLimit: Int? = nil,
+        softBudget: Money? = nil, rpmLimit: Int? = nil, tpmLimit: Int? = nil, endUserMonthlyBudget: Money? = nil,
         expiresAt: Date?, revokedAt: Date?, createdAt: Date
     ) {
         self.id = id
@@ -34,6 +36,7 @@ public struct APIKey: Sendable, Hashable, Codable {
         self.softBudget = softBudget
         self.rpmLimit = rpmLimit
         self.tpmLimit = tpmLimit
+        self.endUserMonthlyBudget = endUserMonthlyBudget
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.createdAt = createdAt
@@ -54,11 +57,12 @@ public struct KeyChanges: Sendable {
     public var softBudget: Money??
     public var rpmLimit: Int??
     public var tpmLimit: Int??
+    public var endUserMonthlyBudget: Money??
     public var expiresAt: Date??
 
     public init(
         name: String? = nil, models: [String]?? = nil, monthlyBudget: Money?? = nil, softBudget: Money?? = nil,
-        rpmLimit: Int?? = nil, tpmLimit: Int?? = nil, expiresAt: Date?? = nil
+        rpmLimit: Int?? = nil, tpmLimit: Int?? = nil, endUserMonthlyBudget: Money?? = nil, expiresAt: Date?? = nil
     ) {
         self.name = name
         self.models = models
@@ -66,6 +70,7 @@ public struct KeyChanges: Sendable {
         self.softBudget = softBudget
         self.rpmLimit = rpmLimit
         self.tpmLimit = tpmLimit
+        self.endUserMonthlyBudget = endUserMonthlyBudget
         self.expiresAt = expiresAt
     }
 
@@ -79,6 +84,7 @@ public struct KeyChanges: Sendable {
         }
         try FieldRules.budget(monthlyBudget, field: "monthly_budget_usd")
         try FieldRules.budget(softBudget, field: "soft_budget_usd")
+        try FieldRules.budget(endUserMonthlyBudget, field: "end_user_monthly_budget_usd")
         try FieldRules.positive(rpmLimit, field: "rpm_limit")
         try FieldRules.positive(tpmLimit, field: "tpm_limit")
         if case .some(.some(let expiresAt)) = expiresAt, expiresAt <= now {
@@ -96,11 +102,12 @@ public struct NewAPIKey: Sendable {
     public var softBudget: Money?
     public var rpmLimit: Int?
     public var tpmLimit: Int?
+    public var endUserMonthlyBudget: Money?
     public var expiresAt: Date?
 
     public init(
         teamID: UUID, name: String, models: [String]? = nil, monthlyBudget: Money? = nil, softBudget: Money? = nil,
-        rpmLimit: Int? = nil, tpmLimit: Int? = nil, expiresAt: Date? = nil
+        rpmLimit: Int? = nil, tpmLimit: Int? = nil, endUserMonthlyBudget: Money? = nil, expiresAt: Date? = nil
     ) {
         self.teamID = teamID
         self.name = name
@@ -109,6 +116,7 @@ public struct NewAPIKey: Sendable {
         self.softBudget = softBudget
         self.rpmLimit = rpmLimit
         self.tpmLimit = tpmLimit
+        self.endUserMonthlyBudget = endUserMonthlyBudget
         self.expiresAt = expiresAt
     }
 
@@ -116,7 +124,8 @@ public struct NewAPIKey: Sendable {
     public func validate(now: Date = Date()) throws(GovernanceError) {
         try KeyChanges(
             name: name, models: .some(models), monthlyBudget: .some(monthlyBudget), softBudget: .some(softBudget),
-            rpmLimit: .some(rpmLimit), tpmLimit: .some(tpmLimit), expiresAt: .some(expiresAt)
+            rpmLimit: .some(rpmLimit), tpmLimit: .some(tpmLimit), endUserMonthlyBudget: .some(endUserMonthlyBudget),
+            expiresAt: .some(expiresAt)
         ).validate(now: now)
     }
 }

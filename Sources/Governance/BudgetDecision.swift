@@ -4,6 +4,8 @@ import Pricing
 /// Whose budget: a team's or a key's.
 public enum BudgetScopeKind: String, Sendable, Hashable, Codable {
     case team, key
+    /// One end user of one key (`end_user_monthly_budget_usd`); its id is derived from both.
+    case endUser = "end_user"
 }
 
 /// One scope's limits and where it stands in the current period, as admission sees it.

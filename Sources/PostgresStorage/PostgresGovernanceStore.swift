@@ -40,8 +40,11 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
     /// The key columns every key query selects, in the order `key(_:at:)` reads them.
     static let keyColumns = """
         k.id, k.team_id, k.name, k.prefix, k.models, k.monthly_budget_usd::text, k.soft_budget_usd::text,
-        k.rpm_limit, k.tpm_limit, k.expires_at, k.revoked_at, k.created_at
+        k.rpm_limit, k.tpm_limit, k.expires_at, k.revoked_at, k.created_at, k.end_user_monthly_budget_usd::text
         """
+
+    /// How many columns `keyColumns` selects: a joined team's columns follow them.
+    static let keyColumnCount = 13
 
     static func key(_ row: PostgresRandomAccessRow, at offset: Int = 0) throws -> APIKey {
         APIKey(
@@ -54,6 +57,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
             softBudget: try row[offset + 6].decode(String?.self).flatMap(Money.init),
             rpmLimit: try row[offset + 7].decode(Int?.self),
             tpmLimit: try row[offset + 8].decode(Int?.self),
+            endUserMonthlyBudget: try row[offset + 12].decode(String?.self).flatMap(Money.init),
             expiresAt: try row[offset + 9].decode(Date?.self),
             revokedAt: try row[offset + 10].decode(Date?.self),
             createdAt: try row[offset + 11].decode(Date.self))
@@ -154,10 +158,10 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
         let created = try await rows("""
             WITH k AS (
                 INSERT INTO api_keys (id, team_id, name, prefix, secret_hash, models, monthly_budget_usd, soft_budget_usd,
-                                      rpm_limit, tpm_limit, expires_at)
+                                      rpm_limit, tpm_limit, expires_at, end_user_monthly_budget_usd)
                 VALUES (\(UUID()), \(key.teamID), \(key.name), \(prefix), \(secretHash), \(key.models),
                         \(key.monthlyBudget?.decimalString)::numeric, \(key.softBudget?.decimalString)::numeric,
-                        \(key.rpmLimit), \(key.tpmLimit), \(key.expiresAt))
+                        \(key.rpmLimit), \(key.tpmLimit), \(key.expiresAt), \(key.endUserMonthlyBudget?.decimalString)::numeric)
                 RETURNING *
             )
             SELECT \(unescaped: Self.keyColumns) FROM k
@@ -186,6 +190,8 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
                     soft_budget_usd = CASE WHEN \(changes.softBudget != nil) THEN \((changes.softBudget ?? nil)?.decimalString)::numeric ELSE soft_budget_usd END,
                     rpm_limit = CASE WHEN \(changes.rpmLimit != nil) THEN \(changes.rpmLimit ?? nil)::int ELSE rpm_limit END,
                     tpm_limit = CASE WHEN \(changes.tpmLimit != nil) THEN \(changes.tpmLimit ?? nil)::int ELSE tpm_limit END,
+                    end_user_monthly_budget_usd = CASE WHEN \(changes.endUserMonthlyBudget != nil)
+                        THEN \((changes.endUserMonthlyBudget ?? nil)?.decimalString)::numeric ELSE end_user_monthly_budget_usd END,
                     expires_at = CASE WHEN \(changes.expiresAt != nil) THEN \(changes.expiresAt ?? nil)::timestamptz ELSE expires_at END
                 WHERE id = \(id)
                 RETURNING *
@@ -210,7 +216,7 @@ public struct PostgresGovernanceStore: TeamStore, KeyStore {
             SELECT \(unescaped: Self.keyColumns), \(unescaped: Self.teamColumns)
             FROM api_keys k JOIN teams t ON t.id = k.team_id
             WHERE k.secret_hash = \(secretHash)
-            """, { Principal(key: try Self.key($0), team: try Self.team($0, at: 12)) }).first
+            """, { Principal(key: try Self.key($0), team: try Self.team($0, at: Self.keyColumnCount)) }).first
     }
 
     /// The one row a `RETURNING` statement yields.

@@ -83,6 +83,11 @@ public struct PostgresRepricer: UsageRepricer {
                     UNION ALL
                     SELECT 'key', e.key_id, e.budget_period_start, coalesce(n.new_cost, 0) - coalesce(e.cost_usd, 0)
                     FROM reprice_new n JOIN usage_events e USING (request_id, attempt) WHERE e.budget_period_start IS NOT NULL
+                    UNION ALL
+                    SELECT 'end_user', md5(e.key_id::text || ':' || e.end_user)::uuid, e.budget_period_start,
+                           coalesce(n.new_cost, 0) - coalesce(e.cost_usd, 0)
+                    FROM reprice_new n JOIN usage_events e USING (request_id, attempt)
+                    WHERE e.budget_period_start IS NOT NULL AND e.end_user IS NOT NULL
                 ) AS scoped
                 GROUP BY 1, 2, 3
                 HAVING sum(delta) <> 0

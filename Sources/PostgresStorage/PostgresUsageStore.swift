@@ -133,6 +133,9 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
                 SELECT 'team' AS scope_kind, team_id AS scope_id, budget_period_start, cost_usd FROM inserted
                 UNION ALL
                 SELECT 'key', key_id, budget_period_start, cost_usd FROM inserted
+                UNION ALL
+                SELECT 'end_user', md5(key_id::text || ':' || end_user)::uuid, budget_period_start, cost_usd
+                FROM inserted WHERE end_user IS NOT NULL
             ) AS scoped
             WHERE budget_period_start IS NOT NULL AND cost_usd IS NOT NULL
             GROUP BY 1, 2, 3

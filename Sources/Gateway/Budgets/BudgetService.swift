@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Governance
 import Logging
@@ -48,15 +49,31 @@ final class BudgetService: Sendable {
 
     // MARK: Scopes
 
-    /// The key's and the team's scopes in the current period, key first.
-    func scopes(for principal: Principal, at date: Date) -> [BudgetScope] {
+    /// The key's and the team's scopes in the current period, key first; then the end user's,
+    /// when the call names one and the key caps its end users.
+    func scopes(for principal: Principal, endUser: String? = nil, at date: Date) -> [BudgetScope] {
         let period = period(containing: date, timeZone: principal.team.timeZone)
-        return [
+        var scopes = [
             BudgetScope(key: BudgetKey(kind: .key, id: principal.key.id, periodStart: period.start), name: principal.key.name,
                         hardLimit: principal.key.monthlyBudget, softLimit: principal.key.softBudget, period: period),
             BudgetScope(key: BudgetKey(kind: .team, id: principal.team.id, periodStart: period.start), name: principal.team.name,
                         hardLimit: principal.team.monthlyBudget, softLimit: principal.team.softBudget, period: period),
         ]
+        if let endUser, let limit = principal.key.endUserMonthlyBudget {
+            let id = Self.endUserScopeID(keyID: principal.key.id, endUser: endUser)
+            scopes.append(BudgetScope(key: BudgetKey(kind: .endUser, id: id, periodStart: period.start), name: endUser,
+                                      hardLimit: limit, softLimit: nil, period: period))
+        }
+        return scopes
+    }
+
+    /// The counter id of one end user of one key: MD5 of `<key id>:<end user>` read as a UUID,
+    /// which is what the usage writer computes in SQL (`md5(key_id::text || ':' || end_user)::uuid`).
+    /// Not a security boundary: a collision would only merge two end users' counters.
+    static func endUserScopeID(keyID: UUID, endUser: String) -> UUID {
+        let digest = Array(Insecure.MD5.hash(data: Array("\(keyID.uuidString.lowercased()):\(endUser)".utf8)))
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 
     /// The budget period containing `date` in `timeZone`, from the cache while it still holds.
@@ -71,9 +88,10 @@ final class BudgetService: Sendable {
 
     /// Loads counters this replica has not seen yet from the shared store.
     func load(_ scopes: [BudgetScope], teamID: UUID) async throws {
-        // Written only when new or changed: this runs on every request.
+        // Written only when new or changed: this runs on every request. End users' limits send
+        // no alerts (there may be thousands): their refusals name them instead.
         watched.withLock { watched in
-            for scope in scopes where watched[scope.key]?.scope != scope {
+            for scope in scopes where scope.key.kind != .endUser && watched[scope.key]?.scope != scope {
                 watched[scope.key] = WatchedScope(scope: scope, teamID: teamID)
             }
         }
@@ -105,8 +123,8 @@ final class BudgetService: Sendable {
     ///   - downgrades: the team's downgrade map, limited to models this gateway can serve.
     ///   - countsAgainstRateLimits: false for a fallback hop of a request already counted.
     func admit(
-        _ principal: Principal, model: String, tokens: Int, downgrades: [String: String], estimate: (String) -> Money?,
-        countsAgainstRateLimits: Bool = true
+        _ principal: Principal, endUser: String? = nil, model: String, tokens: Int, downgrades: [String: String],
+        estimate: (String) -> Money?, countsAgainstRateLimits: Bool = true
     ) async throws -> BudgetHold {
         let now = clock()
         let key = principal.key
@@ -114,7 +132,7 @@ final class BudgetService: Sendable {
            case .limited(let limit, let retryAfter) = limiter.acquire(keyID: key.id, rpm: key.rpmLimit, tpm: key.tpmLimit, tokens: tokens, now: now) {
             throw GatewayError.rateLimited(limit, key: key.name, limitValue: limit == .requests ? key.rpmLimit : key.tpmLimit, retryAfter: retryAfter)
         }
-        let scopes = scopes(for: principal, at: now)
+        let scopes = scopes(for: principal, endUser: endUser, at: now)
         let budgeted = scopes.contains { $0.hardLimit != nil }
         if budgeted, enforcement == .failClosed, !databaseReachable() {
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
@@ -137,11 +155,11 @@ final class BudgetService: Sendable {
         switch decision {
         case .reject(let rejection):
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
-            if case .hardLimit = rejection.reason, let limit = rejection.scope.hardLimit,
+            if case .hardLimit = rejection.reason, rejection.scope.kind != .endUser, let limit = rejection.scope.hardLimit,
                BudgetAlert.refusalExhausts(spent: rejection.scope.spent, reserved: rejection.scope.reserved, limit: limit) {
                 alerts.check(scope: rejection.scope, limit: limit, teamID: principal.team.id, exhausted: true, at: now)
             }
-            throw GatewayError.budgetExceeded(rejection, now: now)
+            throw GatewayError.budgetExceeded(rejection, key: key.name, now: now)
         case .allow, .downgrade:
             break
         }
@@ -161,9 +179,9 @@ final class BudgetService: Sendable {
     /// against rate limits (`POST /v1/cost/estimate`). Spend this replica has not read yet is read
     /// first, as for a real call.
     func preview(
-        _ principal: Principal, model: String, downgrades: [String: String], estimate: (String) -> Money?
+        _ principal: Principal, endUser: String? = nil, model: String, downgrades: [String: String], estimate: (String) -> Money?
     ) async throws -> BudgetDecision {
-        let scopes = scopes(for: principal, at: clock())
+        let scopes = scopes(for: principal, endUser: endUser, at: clock())
         do {
             try await load(scopes, teamID: principal.team.id)
         } catch {
@@ -209,6 +227,10 @@ final class BudgetService: Sendable {
             guard let start = event.budgetPeriodStart, let cost = event.cost else { continue }
             amounts[BudgetKey(kind: .team, id: event.teamID, periodStart: start), default: .zero] += cost
             amounts[BudgetKey(kind: .key, id: event.keyID, periodStart: start), default: .zero] += cost
+            if let endUser = event.endUser {
+                amounts[BudgetKey(kind: .endUser, id: Self.endUserScopeID(keyID: event.keyID, endUser: endUser), periodStart: start),
+                        default: .zero] += cost
+            }
         }
         guard !amounts.isEmpty else { return }
         var persisted: [BudgetKey: Money] = [:]

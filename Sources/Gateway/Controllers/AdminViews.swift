@@ -89,6 +89,7 @@ struct KeyView: Encodable {
         try container.encode(apiKey.softBudget, forKey: .soft_budget_usd)
         try container.encode(apiKey.rpmLimit, forKey: .rpm_limit)
         try container.encode(apiKey.tpmLimit, forKey: .tpm_limit)
+        try container.encode(apiKey.endUserMonthlyBudget, forKey: .end_user_monthly_budget_usd)
         try container.encode(apiKey.expiresAt, forKey: .expires_at)
         try container.encode(apiKey.revokedAt, forKey: .revoked_at)
         try container.encode(apiKey.createdAt, forKey: .created_at)
@@ -97,7 +98,7 @@ struct KeyView: Encodable {
 
     enum CodingKeys: CodingKey {
         case id, key, prefix, team_id, name, models, monthly_budget_usd, soft_budget_usd, rpm_limit, tpm_limit
-        case expires_at, revoked_at, created_at, budget
+        case end_user_monthly_budget_usd, expires_at, revoked_at, created_at, budget
     }
 }
 
@@ -142,7 +143,7 @@ struct KeyRequest: Decodable {
     var changes: KeyChanges
 
     enum CodingKeys: String, CodingKey {
-        case team_id, name, models, monthly_budget_usd, soft_budget_usd, rpm_limit, tpm_limit, expires_at
+        case team_id, name, models, monthly_budget_usd, soft_budget_usd, rpm_limit, tpm_limit, end_user_monthly_budget_usd, expires_at
     }
 
     init(from decoder: any Decoder) throws {
@@ -155,6 +156,7 @@ struct KeyRequest: Decodable {
             softBudget: try container.decodeChange(Money.self, forKey: .soft_budget_usd),
             rpmLimit: try container.decodeChange(Int.self, forKey: .rpm_limit),
             tpmLimit: try container.decodeChange(Int.self, forKey: .tpm_limit),
+            endUserMonthlyBudget: try container.decodeChange(Money.self, forKey: .end_user_monthly_budget_usd),
             expiresAt: try container.decodeChange(Date.self, forKey: .expires_at))
     }
 
@@ -165,6 +167,6 @@ struct KeyRequest: Decodable {
         return NewAPIKey(
             teamID: teamID, name: name, models: changes.models ?? nil, monthlyBudget: changes.monthlyBudget ?? nil,
             softBudget: changes.softBudget ?? nil, rpmLimit: changes.rpmLimit ?? nil, tpmLimit: changes.tpmLimit ?? nil,
-            expiresAt: changes.expiresAt ?? nil)
+            endUserMonthlyBudget: changes.endUserMonthlyBudget ?? nil, expiresAt: changes.expiresAt ?? nil)
     }
 }

@@ -15,12 +15,13 @@ extension ProxyController {
     /// the budgets again but not counted against the rate limits again.
     func admit(
         _ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int, prices: PriceTable,
-        setup: RoutingSetup, firstHop: Bool = true
+        setup: RoutingSetup, endUser: String?, firstHop: Bool = true
     ) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
         let (downgrades, estimate) = admission(principal, model: model, providers: [provider], shape: shape, prices: prices, setup: setup)
         return try await budgets.admit(
-            principal, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate, countsAgainstRateLimits: firstHop)
+            principal, endUser: endUser, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate,
+            countsAgainstRateLimits: firstHop)
     }
 
     /// What admission decides with, for a call and for its preview alike: the team's downgrade

@@ -78,7 +78,7 @@ extension ProxyController {
             do {
                 hold = try await admit(
                     call.principal, model: deployment.model, provider: deployment.provider, shape: call.shape, tokens: call.rateTokens,
-                    prices: call.prices, setup: call.setup, firstHop: run.attempts == 0)
+                    prices: call.prices, setup: call.setup, endUser: call.endUser, firstHop: run.attempts == 0)
             } catch {
                 // Nothing was sent: the deployment's probe, if this was one, goes to the next request.
                 health.released(deployment.id)

@@ -130,7 +130,8 @@ struct ProxyController {
         let deployment = drawn[0]
         let (downgrades, estimate) = admission(
             principal, model: deployment.model, providers: drawn.map(\.provider), shape: shape, prices: prices, setup: setup)
-        let decision = try await budgets.preview(principal, model: deployment.model, downgrades: downgrades, estimate: estimate)
+        let decision = try await budgets.preview(
+            principal, endUser: call.endUser, model: deployment.model, downgrades: downgrades, estimate: estimate)
         var served = deployment.model
         let verdict: String
         var reason: JSONValue = .null
@@ -143,7 +144,7 @@ struct ProxyController {
             reason = .string("\(scope.kind.rawValue) '\(scope.name)' is past its soft limit of $\(scope.softLimit ?? .zero): \(deployment.model) is served as \(cheaper).")
         case .reject(let rejection):
             verdict = "reject"
-            reason = .string(GatewayError.budgetExceeded(rejection, now: budgets.clock()).envelope.error.message)
+            reason = .string(GatewayError.budgetExceeded(rejection, key: principal.key.name, now: budgets.clock()).envelope.error.message)
         }
         let bound = shape.bound(outputCap: prices.price(for: served, at: budgets.clock())?.maxOutputTokens)
         let body: JSONValue = [
