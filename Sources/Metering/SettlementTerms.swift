@@ -15,6 +15,8 @@ public struct SettlementTerms: Sendable {
     public var task: String
     /// Who the app served the call for, when the request said.
     public var endUser: String?
+    /// The agent run or job the call belongs to, when the request said.
+    public var run: String?
     public var requestedModel: String
     public var servedModel: String
     public var provider: String
@@ -93,6 +95,7 @@ public struct SettlementTerms: Sendable {
             downgradedFrom: downgradedFrom, budgetPeriodStart: budgetPeriodStart)
         event.route = route
         event.endUser = endUser
+        event.run = run
         return event
     }
 }

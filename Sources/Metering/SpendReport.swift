@@ -5,6 +5,8 @@ import Pricing
 public enum ReportDimension: String, Sendable, CaseIterable, Codable {
     case team, key, model, task, day, provider, route
     case endUser = "end_user"
+    /// The agent run or job (`X-Tollgate-Run`): reports by run read the raw events.
+    case run
 }
 
 /// What a spend report covers: `[from, to)`, grouped by `groupBy`, optionally one team or one
@@ -16,13 +18,16 @@ public struct SpendQuery: Sendable, Equatable {
     public var teamID: UUID?
     /// Only calls made for this end user (`safety_identifier` / `user`).
     public var endUser: String?
+    /// Only calls of this run (`X-Tollgate-Run`).
+    public var run: String?
 
-    public init(from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil, endUser: String? = nil) {
+    public init(from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil, endUser: String? = nil, run: String? = nil) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
         self.teamID = teamID
         self.endUser = endUser
+        self.run = run
     }
 }
 
@@ -71,6 +76,8 @@ public struct SpendRow: Sendable, Equatable {
     public var route: String?
     /// The end user the calls were made for; nil for calls that named none.
     public var endUser: String?
+    /// The run the calls belong to; nil for calls that named none.
+    public var run: String?
     public var totals: SpendTotals
 
     public init(totals: SpendTotals = SpendTotals()) {

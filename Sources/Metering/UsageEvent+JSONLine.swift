@@ -37,6 +37,7 @@ extension UsageEvent {
         Self.appendField("downgraded_from", downgradedFrom, to: &line)
         Self.appendField("route", route, to: &line)
         Self.appendField("end_user", endUser, to: &line)
+        Self.appendField("run", run, to: &line)
         Self.appendField("budget_period_start_us", budgetPeriodStart.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }, to: &line)
         line.append(contentsOf: "}\n".utf8)
         return line
@@ -74,6 +75,7 @@ extension UsageEvent {
         // Lines written before routing have no route: they named their model.
         self.route = object["route"] as? String ?? "direct"
         self.endUser = object["end_user"] as? String
+        self.run = object["run"] as? String
     }
 
     /// The events of a spool segment: its lines in order, skipping any that do not parse (at most

@@ -31,6 +31,8 @@ public struct UsageEvent: Sendable, Hashable {
     public var route: String = "direct"
     /// Who the app served the call for (OpenAI's `safety_identifier` / `user`); nil when not said.
     public var endUser: String?
+    /// The agent run or job the call belongs to (`X-Tollgate-Run`); nil when not said.
+    public var run: String?
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,

@@ -21,6 +21,8 @@ public struct PostgresSpendReportStore: SpendReportStore {
         var model: String
         var day: String
         var endUser: String
+        /// The run column; the rollup has none (reports by run read the events).
+        var run: String
         var sums: [String]
         var range: String
 
@@ -29,6 +31,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             model: "u.model",
             day: "to_char(u.day, 'YYYY-MM-DD')",
             endUser: "NULLIF(u.end_user, '')",
+            run: "NULL::text",
             sums: [
                 "sum(u.requests)", "sum(u.input_tokens)", "sum(u.cached_input_tokens)", "sum(u.cache_write_tokens)",
                 "sum(u.output_tokens)", "sum(u.reasoning_tokens)", "coalesce(sum(u.cost_usd), 0)", "sum(u.unpriced_requests)",
@@ -41,6 +44,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             model: "u.served_model",
             day: "to_char((u.created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')",
             endUser: "u.end_user",
+            run: "u.run",
             sums: [
                 "count(*)", "sum(u.uncached_input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.cache_write_1h_tokens)",
                 "sum(u.cache_read_tokens)", "sum(u.cache_write_tokens + u.cache_write_1h_tokens)", "sum(u.output_tokens)", "sum(u.reasoning_tokens)",
@@ -55,7 +59,8 @@ public struct PostgresSpendReportStore: SpendReportStore {
     }
 
     public func spend(_ query: SpendQuery) async throws -> [SpendRow] {
-        let source = Self.isWholeDay(query.from) && Self.isWholeDay(query.to) ? Source.rollup : Source.events
+        let byRun = query.run != nil || query.groupBy.contains(.run)
+        let source = !byRun && Self.isWholeDay(query.from) && Self.isWholeDay(query.to) ? Source.rollup : Source.events
         return try await spend(query, from: source)
     }
 
@@ -68,7 +73,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             (.key, "u.key_id", "NULL::uuid"), (.key, "k.name", "NULL::text"),
             (.model, source.model, "NULL::text"), (.task, "u.task", "NULL::text"),
             (.day, source.day, "NULL::text"), (.provider, "u.provider", "NULL::text"), (.route, "u.route", "NULL::text"),
-            (.endUser, source.endUser, "NULL::text"),
+            (.endUser, source.endUser, "NULL::text"), (.run, source.run, "NULL::text"),
         ]
         let selected = dimensions.map { grouped.contains($0.0) ? $0.1 : $0.2 }
         let groupExpressions = dimensions.filter { grouped.contains($0.0) }.map(\.1)
@@ -79,6 +84,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             LEFT JOIN teams t ON t.id = u.team_id
             LEFT JOIN api_keys k ON k.id = u.key_id
             WHERE \(source.range) AND ($3::uuid IS NULL OR u.team_id = $3) AND ($4::text IS NULL OR \(source.endUser) = $4)
+                AND ($5::text IS NULL OR \(source.run) = $5)
             """
         if !groupExpressions.isEmpty {
             sql += "\nGROUP BY \(groupExpressions.joined(separator: ", "))"
@@ -89,20 +95,21 @@ public struct PostgresSpendReportStore: SpendReportStore {
         binds.append(query.to)
         binds.append(query.teamID)
         binds.append(query.endUser)
+        binds.append(query.run)
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
 
         var report: [SpendRow] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
             var totals = SpendTotals()
-            totals.requests = try columns[10].decode(Int?.self) ?? 0
-            totals.inputTokens = try columns[11].decode(Int?.self) ?? 0
-            totals.cachedInputTokens = try columns[12].decode(Int?.self) ?? 0
-            totals.cacheWriteTokens = try columns[13].decode(Int?.self) ?? 0
-            totals.outputTokens = try columns[14].decode(Int?.self) ?? 0
-            totals.reasoningTokens = try columns[15].decode(Int?.self) ?? 0
-            totals.cost = try columns[16].decode(String?.self).flatMap(Money.init) ?? .zero
-            totals.unpricedRequests = try columns[17].decode(Int?.self) ?? 0
+            totals.requests = try columns[11].decode(Int?.self) ?? 0
+            totals.inputTokens = try columns[12].decode(Int?.self) ?? 0
+            totals.cachedInputTokens = try columns[13].decode(Int?.self) ?? 0
+            totals.cacheWriteTokens = try columns[14].decode(Int?.self) ?? 0
+            totals.outputTokens = try columns[15].decode(Int?.self) ?? 0
+            totals.reasoningTokens = try columns[16].decode(Int?.self) ?? 0
+            totals.cost = try columns[17].decode(String?.self).flatMap(Money.init) ?? .zero
+            totals.unpricedRequests = try columns[18].decode(Int?.self) ?? 0
             // An ungrouped report over no rows still yields one row of zeros: skip it.
             if groupExpressions.isEmpty && totals.requests == 0 { continue }
             var line = SpendRow(totals: totals)
@@ -116,6 +123,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             line.provider = try columns[7].decode(String?.self)
             line.route = try columns[8].decode(String?.self)
             line.endUser = try columns[9].decode(String?.self)
+            line.run = try columns[10].decode(String?.self)
             report.append(line)
         }
         return report

@@ -87,20 +87,20 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start,
-                cache_write_1h_tokens, service_tier, thinking, route, end_user)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user, run)
             SELECT request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 NULLIF(cost_usd, '')::numeric, status, latency_ms, streamed, usage_estimated, NULLIF(downgraded_from, ''),
-                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route, NULLIF(end_user, '')
+                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route, NULLIF(end_user, ''), NULLIF(run, '')
             FROM unnest(
                 $1::text[], $2::int[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
                 $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int[], $17::int[], $18::bool[],
-                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[], $27::text[]
+                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[], $27::text[], $28::text[]
             ) AS batch (
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start, has_period,
-                cache_write_1h_tokens, service_tier, thinking, route, end_user)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user, run)
             \(skippingWritten ? "ON CONFLICT (request_id, attempt) DO NOTHING" : "")
             RETURNING created_at, team_id, key_id, task, served_model, provider, uncached_input_tokens, cache_read_tokens,
                 cache_write_tokens + cache_write_1h_tokens AS cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
@@ -151,7 +151,7 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
 
 extension UsageBatchStatement {
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 27)
+        var bindings = PostgresBindings(capacity: 28)
         bindings.append(events.map(\.requestID))
         bindings.append(events.map(\.attempt))
         bindings.append(events.map(\.time))
@@ -179,6 +179,7 @@ extension UsageBatchStatement {
         bindings.append(events.map(\.billing.thinking))
         bindings.append(events.map(\.route))
         bindings.append(events.map { $0.endUser ?? "" })
+        bindings.append(events.map { $0.run ?? "" })
         return bindings
     }
 

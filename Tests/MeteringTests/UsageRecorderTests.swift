@@ -208,6 +208,7 @@ extension UsageRecorderTests {
         original.requestedModel = "weird\u{0}model"
         original.downgradedFrom = "gpt-4o"
         original.endUser = "user \"7\" \u{1F600}\t"
+        original.run = "job-42"
         original.budgetPeriodStart = Date(timeIntervalSince1970: 1_764_547_200)
         original.time = Date(timeIntervalSince1970: 1_764_600_000.123456)
         original.cost = Money("0.000123456789")

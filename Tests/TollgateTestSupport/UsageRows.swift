@@ -27,6 +27,7 @@ public struct UsageRow: Sendable, Equatable {
     public var attempt = 1
     public var route = "direct"
     public var endUser: String?
+    public var run: String?
 }
 
 extension GatewayHarness {
@@ -40,7 +41,7 @@ extension GatewayHarness {
         let rows = try await client.query("""
             SELECT request_id, task, requested_model, served_model, provider, uncached_input_tokens, cache_read_tokens,
                    cache_write_tokens, output_tokens, reasoning_tokens, cost_usd::text, status, streamed, usage_estimated, team_id, key_id, downgraded_from,
-                   cache_write_1h_tokens, service_tier, thinking, attempt, route, end_user
+                   cache_write_1h_tokens, service_tier, thinking, attempt, route, end_user, run
             FROM usage_events ORDER BY created_at, request_id, attempt
             """)
         var result: [UsageRow] = []
@@ -58,7 +59,7 @@ extension GatewayHarness {
                 downgradedFrom: try columns[16].decode(String?.self), cacheWrite1h: try columns[17].decode(Int.self),
                 serviceTier: try columns[18].decode(String?.self), thinking: try columns[19].decode(Bool.self),
                 attempt: try columns[20].decode(Int.self), route: try columns[21].decode(String.self),
-                endUser: try columns[22].decode(String?.self)))
+                endUser: try columns[22].decode(String?.self), run: try columns[23].decode(String?.self)))
         }
         return result
     }

@@ -44,7 +44,11 @@ struct SpendReporter: Sendable {
         if let endUser, !EndUser.isValid(endUser) {
             throw GatewayError.invalidRequest("'end_user' must be 1 to 256 bytes, without NUL characters.", param: "end_user")
         }
-        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser)
+        let run = parameters.get("run")
+        if let run, !ProxyController.isName(run) {
+            throw GatewayError.invalidRequest("'run' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "run")
+        }
+        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser, run: run)
     }
 
     static func date(_ text: String, _ name: String) throws -> Date {
@@ -109,7 +113,7 @@ struct SpendReportView: Encodable {
         var groupBy: [ReportDimension]
 
         enum Key: String, CodingKey {
-            case team_id, team, key_id, key, model, task, day, provider, route, end_user
+            case team_id, team, key_id, key, model, task, day, provider, route, end_user, run
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -128,6 +132,7 @@ struct SpendReportView: Encodable {
                 case .provider: try container.encode(row.provider, forKey: .provider)
                 case .route: try container.encode(row.route, forKey: .route)
                 case .endUser: try container.encode(row.endUser, forKey: .end_user)
+                case .run: try container.encode(row.run, forKey: .run)
                 }
             }
             try TotalsView(row.totals).encode(to: encoder)

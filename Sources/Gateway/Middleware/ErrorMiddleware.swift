@@ -48,6 +48,7 @@ extension HTTPField.Name {
     static let tollgateProvider = Self("x-tollgate-provider")!
     static let tollgateAttempts = Self("x-tollgate-attempts")!
     static let tollgateTask = Self("x-tollgate-task")!
+    static let tollgateRun = Self("x-tollgate-run")!
     static let tollgateDowngradedFrom = Self("x-tollgate-downgraded-from")!
     static let tollgateBudgetRemaining = Self("x-tollgate-budget-remaining")!
     static let shouldRetry = Self("x-should-retry")!

@@ -92,6 +92,7 @@ extension ProxyController {
             streamed: call.streamed, billing: call.shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
             price: price, multiplier: call.setup.multipliers[served.provider], startedAt: now)
         terms.endUser = call.endUser
+        terms.run = call.run
         let (board, clock, meter, id) = (routing.health, budgets.clock, meter, served.id)
         let settlement = AttemptSettlement(
             terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder

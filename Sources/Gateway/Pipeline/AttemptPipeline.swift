@@ -24,6 +24,8 @@ struct RoutedRequest: Sendable {
     var rateTokens: Int
     /// Who the app served the call for, when the request said.
     var endUser: String? = nil
+    /// The agent run or job the call belongs to (`X-Tollgate-Run`).
+    var run: String? = nil
 }
 
 extension RoutedRequest {

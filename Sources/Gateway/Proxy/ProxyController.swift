@@ -37,7 +37,8 @@ struct ProxyController {
         chat.removeMetadataTask()
         // One price table and one routing setup for the whole call: a change made meanwhile
         // applies from the next call.
-        let call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
+        var call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
+        call.run = try Self.run(request)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
         // The adapters send each deployment's own model name: the body is forwarded as it is.
@@ -74,7 +75,7 @@ struct ProxyController {
         let call = RoutedRequest(
             principal: principal, task: task, requested: embeddings.model, prices: meter.prices.table, setup: routing.current,
             shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
-            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser)
+            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser, run: try Self.run(request))
         return try await once(request, body: body, principal: principal, streamed: false, context: context) {
             try await route(call, context: context) { attempt in
                 let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
@@ -183,11 +184,26 @@ struct ProxyController {
     /// The task from `X-Tollgate-Task`, else `metadata.task`, else `default`.
     static func task(header: String?, metadata: String?) throws -> String {
         let task = header ?? metadata ?? "default"
-        guard !task.isEmpty, task.utf8.count <= 100, task.utf8.allSatisfy(Self.isTaskByte) else {
+        guard isName(task) else {
             throw GatewayError.invalidRequest(
                 "The task must be 1 to 100 characters of letters, digits and - _ . : /.", param: "metadata.task", code: "invalid_task")
         }
         return task
+    }
+
+    /// The run from `X-Tollgate-Run` (the task's character rules); nil without the header.
+    static func run(_ request: Request) throws -> String? {
+        guard let run = request.headers[.tollgateRun] else { return nil }
+        guard isName(run) else {
+            throw GatewayError.invalidRequest(
+                "X-Tollgate-Run must be 1 to 100 characters of letters, digits and - _ . : /.", code: "invalid_run")
+        }
+        return run
+    }
+
+    /// A task's or run's name: 1 to 100 of ASCII letters, digits and `- _ . : /`.
+    static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 100 && name.utf8.allSatisfy(Self.isTaskByte)
     }
 
     /// ASCII letters, digits and `- _ . : /`.
