@@ -70,6 +70,14 @@ class Gateway:
         with urllib.request.urlopen(self.mock_url.removesuffix("/v1") + "/mock/stats", timeout=10) as response:
             return json.loads(response.read())
 
+    def cli(self, *args):
+        """Runs the installed `tollgate` command from its empty directory against this gateway; its JSON output."""
+        env = dict(os.environ, TOLLGATE_URL=self.url, TOLLGATE_ADMIN_KEY=self.admin_key)
+        done = subprocess.run([str(self.install_dir / "tollgate"), *args], env=env, cwd=self.install_dir,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr + done.stdout
+        return json.loads(done.stdout, parse_float=Decimal)
+
     def new_key(self, **extra) -> tuple[str, str]:
         team = self.admin("POST", "/admin/teams", {"name": "e2e-" + os.urandom(4).hex(), **extra})
         key = self.admin("POST", "/admin/keys", {"team_id": team["id"], "name": "sdk"})

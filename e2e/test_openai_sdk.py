@@ -165,3 +165,30 @@ def test_idempotent_retry_is_answered_once_and_billed_once(gateway):
 
     report = gateway.admin("GET", f"/admin/spend?team_id={team}")
     assert report["totals"]["requests"] == 1
+
+
+def test_end_users_and_runs_through_the_sdk_and_the_cli(gateway):
+    tollgate = gateway.cli
+    team, other_key = gateway.new_key()
+    body = {"model": "gpt-6-sol", "messages": MESSAGES, "max_tokens": 5}
+    reserved = openai.OpenAI(api_key=other_key, base_url=gateway.url + "/v1").post(
+        "/cost/estimate", body=body, cast_to=object)["estimate_usd"]
+    cost = expected_cost("gpt-6-sol", PROMPT, CACHED, 5)
+    # Room for a second call (one spent, one reserved) but not a third (two spent, one reserved).
+    limit = Decimal(str(reserved)) + cost + cost / 2
+    created = tollgate("keys", "create", "--team-id", team, "--name", "per-user", "--end-user-budget", str(limit))
+    assert created["end_user_monthly_budget_usd"] == limit
+    client = openai.OpenAI(api_key=created["key"], base_url=gateway.url + "/v1", max_retries=0)
+    for _ in range(2):
+        client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES, max_tokens=5, user="alice",
+                                       extra_headers={"x-tollgate-run": "job-7"})
+    # Past alice's limit (two calls spent, a third reserved at its bound): refused, naming her and the key.
+    with pytest.raises(openai.RateLimitError) as raised:
+        client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES, max_tokens=5, user="alice")
+    assert "end user 'alice' of key 'per-user'" in raised.value.message
+    client.chat.completions.create(model="gpt-6-sol", messages=MESSAGES, max_tokens=5, safety_identifier="bob")
+
+    by_user = tollgate("report", "--team-id", team, "--group-by", "end_user")
+    assert {row["end_user"]: row["requests"] for row in by_user["rows"]} == {"alice": 2, "bob": 1}
+    by_run = tollgate("report", "--team-id", team, "--run", "job-7")
+    assert by_run["totals"]["requests"] == 2

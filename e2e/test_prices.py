@@ -84,15 +84,7 @@ def test_the_estimate_is_the_reservation_the_call_makes(gateway):
 
 
 def test_the_cli_adds_shows_and_reprices(gateway):
-    env = dict(os.environ, TOLLGATE_URL=gateway.url, TOLLGATE_ADMIN_KEY=gateway.admin_key)
-
-    def tollgate(*args):
-        # The installed copy, run from its empty directory.
-        done = subprocess.run([str(gateway.install_dir / "tollgate"), *args], env=env, cwd=gateway.install_dir,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr + done.stdout
-        return json.loads(done.stdout, parse_float=Decimal)
-
+    tollgate = gateway.cli
     added = tollgate("pricing", "add", "--model", "gpt-e2e-cli", "--provider", "openai", "--input", "1.00",
                      "--output", "3.00", "--effective-from", "2020-01-01")
     assert added["origin"] == "admin" and added["in_force"] is True

@@ -11,12 +11,15 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A name for the key, e.g. the app using it.") var name: String
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(name: .customLong("monthly-budget"), help: "The key's own hard monthly limit in USD.") var monthlyBudget: String?
+        @Option(name: .customLong("end-user-budget"), help: "A hard monthly limit in USD for each end user of the key.")
+        var endUserBudget: String?
         @Option(name: .customLong("expires-at"), help: "Expiry, RFC 3339 or YYYY-MM-DD.") var expiresAt: String?
 
         func run() async throws {
             var body: [String: Any] = ["team_id": teamID, "name": name]
             if let models { body["models"] = models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             if let monthlyBudget { body["monthly_budget_usd"] = try decimalAmount(monthlyBudget, "--monthly-budget") }
+            if let endUserBudget { body["end_user_monthly_budget_usd"] = try decimalAmount(endUserBudget, "--end-user-budget") }
             if let expiresAt { body["expires_at"] = expiresAt }
             try await admin.call(.POST, "/admin/keys", body: body)
         }
