@@ -2,8 +2,6 @@
 table is served as provider/model and metered with cost null; a price posted through the admin API
 prices the next call; /v1/cost/estimate agrees with the reservation the real call makes."""
 import json
-import os
-import subprocess
 import threading
 import time
 import urllib.request
