@@ -57,11 +57,24 @@ public struct IdempotentAnswer: Sendable, Hashable {
     public var contentType: String?
     /// nil for a stream: it is not kept, only that it ran.
     public var body: [UInt8]?
+    /// The headers that said what served the answer, in order.
+    public var headers: [(name: String, value: String)]
 
-    public init(status: Int, contentType: String?, body: [UInt8]?) {
+    public init(status: Int, contentType: String?, body: [UInt8]?, headers: [(name: String, value: String)] = []) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.headers = headers
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.status == rhs.status && lhs.contentType == rhs.contentType && lhs.body == rhs.body
+            && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(status)
+        hasher.combine(body)
     }
 }
 

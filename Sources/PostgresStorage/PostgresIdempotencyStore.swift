@@ -28,16 +28,17 @@ public struct PostgresIdempotencyStore: IdempotencyStore {
             """, logger: logger)
         for try await _ in inserted { return .claimed }
         let rows = try await client.query("""
-            SELECT body_hash, request_id, streamed, done, status, content_type, body
+            SELECT body_hash, request_id, streamed, done, status, content_type, body, header_names, header_values
             FROM idempotency_keys WHERE key_id = \(claim.keyID) AND idempotency_key = \(claim.key)
             """, logger: logger)
-        for try await (hash, requestID, streamed, done, status, contentType, body) in rows.decode(
-            (ByteBuffer, String, Bool, Bool, Int?, String?, ByteBuffer?).self)
+        for try await (hash, requestID, streamed, done, status, contentType, body, names, values) in rows.decode(
+            (ByteBuffer, String, Bool, Bool, Int?, String?, ByteBuffer?, [String], [String]).self)
         {
             guard Array(buffer: hash) == claim.bodyHash else { return .mismatch(requestID: requestID) }
             guard done, let status else { return .inProgress(requestID: requestID) }
             return .done(requestID: requestID, streamed: streamed,
-                         answer: IdempotentAnswer(status: status, contentType: contentType, body: body.map { Array(buffer: $0) }))
+                         answer: IdempotentAnswer(status: status, contentType: contentType, body: body.map { Array(buffer: $0) },
+                                                  headers: zip(names, values).map { (name: $0, value: $1) }))
         }
         // Deleted between the two statements (purged or released): try once more.
         return try await self.claim(claim, now: now)
@@ -46,7 +47,8 @@ public struct PostgresIdempotencyStore: IdempotencyStore {
     public func complete(keyID: UUID, key: String, requestID: String, answer: IdempotentAnswer) async throws {
         try await client.query("""
             UPDATE idempotency_keys SET done = true, status = \(answer.status), content_type = \(answer.contentType),
-                body = \(answer.body.map { ByteBuffer(bytes: $0) })
+                body = \(answer.body.map { ByteBuffer(bytes: $0) }),
+                header_names = \(answer.headers.map(\.name)), header_values = \(answer.headers.map(\.value))
             WHERE key_id = \(keyID) AND idempotency_key = \(key) AND request_id = \(requestID)
             """, logger: logger)
     }

@@ -28,6 +28,10 @@ import TollgateTestSupport
             #expect(again.headers[Self.replay] == "true")
             #expect(again.headers[HTTPField.Name("x-tollgate-original-request-id")!] == first.headers[Self.requestID])
             #expect(again.headers[.contentType] == "application/json")
+            for name in ["x-tollgate-model", "x-tollgate-provider", "x-tollgate-attempts"] {
+                let field = HTTPField.Name(name)!
+                #expect(again.headers[field] != nil && again.headers[field] == first.headers[field], "\(name)")
+            }
             #expect(again.body == first.body)
             #expect(gateway.mock.total == 1)
             try await gateway.flushUsage()

@@ -69,6 +69,9 @@ struct IdempotencyGuard: Sendable {
             }
             var headers = HTTPFields()
             if let contentType = answer.contentType { headers[.contentType] = contentType }
+            for header in answer.headers {
+                if let name = HTTPField.Name(header.name) { headers[name] = header.value }
+            }
             headers[.tollgateIdempotentReplay] = "true"
             headers[.tollgateOriginalRequestID] = original
             return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: kept)))
@@ -91,9 +94,11 @@ struct IdempotencyGuard: Sendable {
         }
         let status = response.status.code
         let contentType = response.headers[.contentType]
+        // What served the answer is part of it; the budget left then is not (it is stale on a replay).
+        let served = Self.replayedHeaders.compactMap { name in response.headers[name].map { (name: name.canonicalName, value: $0) } }
         let keep = { @Sendable (body: [UInt8]?) -> Bool in
             do {
-                try await store.complete(keyID: claim.keyID, key: key, requestID: claim.requestID, answer: IdempotentAnswer(status: status, contentType: contentType, body: body))
+                try await store.complete(keyID: claim.keyID, key: key, requestID: claim.requestID, answer: IdempotentAnswer(status: status, contentType: contentType, body: body, headers: served))
                 return true
             } catch {
                 // The client still gets its answer; the key is given up, so a repeat executes again.
@@ -114,6 +119,8 @@ struct IdempotencyGuard: Sendable {
         }
         return response
     }
+
+    static let replayedHeaders: [HTTPField.Name] = [.tollgateModel, .tollgateProvider, .tollgateAttempts, .tollgateDowngradedFrom]
 
     /// SHA-256 of the method, the path and the body.
     static func hash(_ request: Request, body: ByteBuffer) -> [UInt8] {
