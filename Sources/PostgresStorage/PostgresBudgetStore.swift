@@ -38,7 +38,11 @@ public struct PostgresBudgetStore: BudgetStore {
             SELECT scope_kind, scope_id, \(to), spent_usd FROM budget_spend
             WHERE period_start = \(from) AND (
                 (scope_kind = 'team' AND scope_id = \(teamID))
-                OR (scope_kind = 'key' AND scope_id IN (SELECT id FROM api_keys WHERE team_id = \(teamID))))
+                OR (scope_kind = 'key' AND scope_id IN (SELECT id FROM api_keys WHERE team_id = \(teamID)))
+                -- End users' counters are keyed by a hash: the team's are found through its usage.
+                OR (scope_kind = 'end_user' AND scope_id IN (
+                    SELECT md5(e.key_id::text || ':' || e.end_user)::uuid FROM usage_events e
+                    WHERE e.team_id = \(teamID) AND e.budget_period_start = \(from) AND e.end_user IS NOT NULL)))
             ON CONFLICT (scope_kind, scope_id, period_start) DO UPDATE SET spent_usd = GREATEST(b.spent_usd, EXCLUDED.spent_usd)
             """, logger: logger)
     }

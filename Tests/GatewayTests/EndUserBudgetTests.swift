@@ -66,6 +66,20 @@ import TollgateTestSupport
         }
     }
 
+    @Test func anEndUsersSpendIsCarriedWhenTheTeamChangesTimeZone() async throws {
+        try await GatewayHarness.run { gateway in
+            let team = try await gateway.createTeam()
+            let (_, key) = try await gateway.createKey(team: team, extra: ["end_user_monthly_budget_usd": "0.000012"])
+            #expect(try await gateway.chat(key: key, Self.request(for: "frank")).status == .ok)
+            try await gateway.flushUsage()
+            #expect(try await gateway.admin(.patch, "/admin/teams/\(team)", ["budget_timezone": "America/New_York"]).status == .ok)
+            // The new zone's period starts with frank's spend so far, so his limit still holds.
+            let refused = try await gateway.chat(key: key, Self.request(for: "frank"))
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.errorBody()["message"]?.stringValue?.contains("spent $0.00000645") == true)
+        }
+    }
+
     @Test func theLimitIsValidatedAndCanBeCleared() async throws {
         try await GatewayHarness.run { gateway in
             let team = try await gateway.createTeam()
