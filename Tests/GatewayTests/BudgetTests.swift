@@ -235,10 +235,7 @@ extension BudgetTests {
         let team = try #require(try created.json()["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
         let (_, key) = try await gateway.createKey(team: team)
         #expect(try await gateway.chat(key: key, ["model": "gpt-4o-mini", "max_tokens": 1, "messages": [["role": "user", "content": "hi"]]]).status == .tooManyRequests)
-        for _ in 0..<200 where !gateway.mock.webhooks.contains(where: { $0["scope_name"] == .string(name) }) {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(gateway.mock.webhooks.contains { $0["scope_name"] == .string(name) }, "the barrier alert never arrived")
+        try await gateway.waitForMock("the barrier alert") { stats in stats.webhooks.contains { $0["scope_name"] == .string(name) } }
     }
 
     /// A request refused only because it is too large for the room left (a huge `max_tokens`)

@@ -206,10 +206,21 @@ public struct GatewayHarness: Sendable {
         public var body: ByteBuffer
     }
 
+    /// A chat completions request to this gateway over a real connection (AsyncHTTPClient).
+    func chatRequest(key: String, body: ByteBuffer, headers: HTTPFields = [:]) throws -> HTTPClientRequest {
+        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "authorization", value: "Bearer \(key)")
+        request.headers.add(name: "content-type", value: "application/json")
+        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
+        request.body = .bytes(body)
+        return request
+    }
+
     /// Sends `count` chat requests at once over separate connections.
     public func concurrentChats(key: String, body: JSONValue, count: Int, headers: HTTPFields = [:]) async throws -> [RawResponse] {
-        guard let port = client.port else { throw HarnessError("the test client has no port") }
-        let bytes = try WireCoding.encode(body)
+        let request = try chatRequest(key: key, body: try WireCoding.encode(body), headers: headers)
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(10), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -217,12 +228,6 @@ public struct GatewayHarness: Sendable {
             let responses = try await withThrowingTaskGroup(of: RawResponse.self) { group in
                 for _ in 0..<count {
                     group.addTask {
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
-                        request.method = .POST
-                        request.headers.add(name: "authorization", value: "Bearer \(key)")
-                        request.headers.add(name: "content-type", value: "application/json")
-                        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
-                        request.body = .bytes(bytes)
                         let response = try await http.execute(request, timeout: .seconds(60))
                         let body = try await response.body.collect(upTo: 1 << 20)
                         let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
@@ -241,14 +246,9 @@ public struct GatewayHarness: Sendable {
 
     /// Starts a streamed chat, reads its first bytes, then hangs up.
     public func hangUpAfterFirstChunk(key: String, body: JSONValue) async throws {
-        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let request = try chatRequest(key: key, body: body.jsonBytes)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(key)")
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(body.jsonBytes)
             let response = try await http.execute(request, timeout: .seconds(30))
             var iterator = response.body.makeAsyncIterator()
             _ = try await iterator.next()
@@ -265,15 +265,9 @@ public struct GatewayHarness: Sendable {
     public func streamChat(
         key: String, body: JSONValue, headers: HTTPFields = [:], afterFirstChunk: @Sendable () async throws -> Void
     ) async throws -> String {
-        guard let port = client.port else { throw HarnessError("the test client has no port") }
+        let request = try chatRequest(key: key, body: body.jsonBytes, headers: headers)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(key)")
-            request.headers.add(name: "content-type", value: "application/json")
-            for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
-            request.body = .bytes(body.jsonBytes)
             let response = try await http.execute(request, timeout: .seconds(30))
             var text = ""
             var first = true
@@ -304,10 +298,7 @@ public struct GatewayHarness: Sendable {
         buffer.writeString("Content-Type: application/json\r\nContent-Length: \(bytes.readableBytes)\r\n\r\n")
         buffer.writeImmutableBuffer(bytes)
         try await channel.writeAndFlush(buffer).get()
-        for _ in 0..<200 where mock.total == before {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        guard mock.total > before else { throw HarnessError("the call never reached the mock upstream") }
+        try await waitForMock("the call to reach the mock upstream") { $0.total > before }
         // SO_LINGER 0: closing sends a reset instead of a polite FIN.
         try await (channel as! SocketOptionProvider).setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
         try await channel.close().get()
@@ -325,11 +316,27 @@ public struct GatewayHarness: Sendable {
 
     /// Waits (up to ten seconds) until the mock's webhook has received `count` posts, and returns them.
     public func waitForWebhooks(count: Int) async throws -> [JSONValue] {
-        for _ in 0..<200 {
-            if mock.webhooks.count >= count { return mock.webhooks }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitForMock("\(count) webhook posts") { $0.webhooks.count >= count }
+        return mock.webhooks
+    }
+
+    /// Waits until `condition` holds on the mock's stats (it is checked as each call or webhook
+    /// arrives); fails after ten seconds, naming what it waited for.
+    public func waitForMock(_ what: String, until condition: @escaping @Sendable (MockStats) -> Bool) async throws {
+        let mock = self.mock
+        let met = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await mock.wait(until: condition)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))  // a time limit, not a wait for something to happen
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
         }
-        throw HarnessError("the webhook received \(mock.webhooks.count) posts, expected \(count)")
+        guard met else { throw HarnessError("waited ten seconds for \(what)") }
     }
 
     /// Writes every usage event recorded so far.
