@@ -30,6 +30,9 @@ public struct GatewayError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
+        if AnthropicEnvelope.applies(to: request.uri.path) {
+            return Response(status: status, headers: headers, body: .init(byteBuffer: AnthropicEnvelope.body(status: Int(status.code), envelope).jsonBytes))
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: try WireCoding.encode(envelope)))
     }
 

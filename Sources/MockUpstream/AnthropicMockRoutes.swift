@@ -21,11 +21,37 @@ final class AnthropicMockRoutes: Sendable {
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v1/messages") { request, _ in try await self.messages(request) }
+        router.post("/v1/messages/count_tokens") { request, _ in try await self.countTokens(request) }
+    }
+
+    /// The `anthropic-*` headers of a request, names in lower case.
+    static func anthropicHeaders(_ request: Request) -> [String: String] {
+        var found: [String: String] = [:]
+        for field in request.headers where field.name.canonicalName.hasPrefix("anthropic-") {
+            found[field.name.canonicalName] = found[field.name.canonicalName].map { $0 + "," + field.value } ?? field.value
+        }
+        return found
+    }
+
+    /// `POST /v1/messages/count_tokens`: the prompt's tokens as `messages` counts them.
+    func countTokens(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
+        stats.record(body: body)
+        stats.record(headers: Self.anthropicHeaders(request))
+        guard let json = try? JSONParser.parse(body), json["model"]?.stringValue != nil, let messages = json["messages"]?.arrayValue else {
+            return try Self.error(400, type: "invalid_request_error", "mock: model and messages are required")
+        }
+        var tokens = Self.blocks(json["system"]).reduce(0) { $0 + MockTokens.count($1["text"]?.stringValue ?? "") }
+        for message in messages {
+            tokens += 1 + Self.blocks(message["content"]).reduce(0) { $0 + MockTokens.count($1["text"]?.stringValue ?? "") }
+        }
+        return try Response.json(["input_tokens": .integer(Int64(tokens))])
     }
 
     func messages(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 32 * 1024 * 1024)
         stats.record(body: body)
+        stats.record(headers: Self.anthropicHeaders(request))
         guard request.headers[HTTPField.Name("anthropic-version")!] != nil, request.headers[HTTPField.Name("x-api-key")!] != nil else {
             return try Self.error(400, type: "invalid_request_error", "mock: x-api-key and anthropic-version are required")
         }

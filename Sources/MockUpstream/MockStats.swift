@@ -8,6 +8,7 @@ import Synchronization
 public final class MockStats: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let last = Mutex<JSONValue?>(nil)
+    private let lastHeaderValues = Mutex<[String: String]>([:])
     private let hooks = Mutex<[JSONValue]>([])
     private let calls = Mutex<[String: Int]>([:])
     /// Tasks waiting for a condition on these stats, resumed when a record makes it true.
@@ -72,6 +73,13 @@ public final class MockStats: Sendable {
 
     /// The JSON body of the last chat or embeddings request.
     public var lastBody: JSONValue? { last.withLock { $0 } }
+
+    func record(headers: [String: String]) {
+        lastHeaderValues.withLock { $0 = headers }
+    }
+
+    /// The `anthropic-*` headers of the last Messages request (names in lower case).
+    public var lastHeaders: [String: String] { lastHeaderValues.withLock { $0 } }
 
     public init() {}
 

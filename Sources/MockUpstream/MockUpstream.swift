@@ -17,7 +17,9 @@ public enum MockUpstream {
         router.get("/health") { _, _ in "ok" }
         router.get("/mock/stats") { _, _ in
             try Response.json(.object(["total": .integer(Int64(stats.total)),
-                                       "by_path": .object(stats.byPath.mapValues { .integer(Int64($0)) })]))
+                                       "by_path": .object(stats.byPath.mapValues { .integer(Int64($0)) }),
+                                       "last_body": stats.lastBody ?? .null,
+                                       "last_headers": .object(stats.lastHeaders.mapValues { .string($0) })]))
         }
         router.post("/mock/webhook") { request, _ in
             stats.record(webhook: try await request.body.collect(upTo: 1 << 20))

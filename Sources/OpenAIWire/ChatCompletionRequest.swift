@@ -77,7 +77,8 @@ public struct ChatCompletionRequest: Sendable {
     /// The most choices (`n`) one request may ask for, as OpenAI allows.
     public static let maxChoices = 128
 
-    private static func expect<T>(
+    /// Throws when `body[key]` is present, not null, and not what `read` accepts.
+    static func expect<T>(
         _ body: [String: JSONValue], _ key: String, _ read: (JSONValue) -> T?, _ expected: String
     ) throws(WireError) {
         guard let value = body[key], !value.isNull else { return }
@@ -144,6 +145,11 @@ public struct ChatCompletionRequest: Sendable {
     /// Whether any part of the request asks for prompt caching (`cache_control`), and whether
     /// any asks for the 1-hour lifetime, billed higher than the 5-minute default.
     public var cacheControl: (any: Bool, oneHour: Bool) {
+        Self.cacheControl(in: body, keys: ["messages", "tools", "system"])
+    }
+
+    /// Whether any `cache_control` under `body[keys]` is set, and whether any asks for `ttl: 1h`.
+    static func cacheControl(in body: [String: JSONValue], keys: [String]) -> (any: Bool, oneHour: Bool) {
         var found = (any: false, oneHour: false)
         func visit(_ value: JSONValue) {
             switch value {
@@ -159,7 +165,7 @@ public struct ChatCompletionRequest: Sendable {
                 break
             }
         }
-        for key in ["messages", "tools", "system"] {
+        for key in keys {
             if let value = body[key] { visit(value) }
         }
         return found

@@ -5,15 +5,7 @@ public struct EmbeddingsRequest: Sendable {
     public var body: [String: JSONValue]
 
     public init(body buffer: ByteBuffer) throws(WireError) {
-        let value: JSONValue
-        do {
-            value = try WireCoding.decode(JSONValue.self, from: buffer)
-        } catch {
-            throw WireError("The request body is not valid JSON.")
-        }
-        guard let body = value.objectValue else {
-            throw WireError("The request body must be a JSON object, not \(value.typeName).")
-        }
+        let body = try WireError.jsonObject(buffer)
         guard let model = body["model"] else {
             throw WireError("Missing required parameter: 'model'.", param: "model")
         }

@@ -16,6 +16,12 @@ public struct ChatEventStream: AsyncSequence, Sendable {
         self.provider = provider
     }
 
+    /// The same stream with each event translated once more by `next` (a chat stream as another
+    /// API's events, for one).
+    public func translated(by next: some StreamTranslator) -> ChatEventStream {
+        ChatEventStream(body: body, translator: ChainedTranslator(first: translator, second: next), provider: provider)
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(body: body.makeAsyncIterator(), translator: translator, provider: provider)
     }

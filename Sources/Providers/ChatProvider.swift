@@ -24,6 +24,12 @@ public struct UpstreamAnswer: Sendable {
     public var body: [String: JSONValue]
     public var usage: Usage?
 
+    /// An answer in another API's shape, with its usage read out by the caller.
+    public init(body: [String: JSONValue], usage: Usage?) {
+        self.body = body
+        self.usage = usage
+    }
+
     public init(body: [String: JSONValue]) {
         self.body = body
         self.usage = body["usage"].flatMap(Usage.init(json:))

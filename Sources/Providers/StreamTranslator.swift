@@ -22,3 +22,24 @@ public struct PassThroughTranslator: StreamTranslator {
     public func translate(_ event: SSEEvent) -> [SSEEvent] { [event] }
     public func finish() -> [SSEEvent] { [] }
 }
+
+/// Two translators in a row: `second` reads what `first` makes. The usage so far is `first`'s,
+/// the upstream's own report.
+struct ChainedTranslator: StreamTranslator {
+    var first: any StreamTranslator
+    var second: any StreamTranslator
+
+    mutating func translate(_ event: SSEEvent) throws -> [SSEEvent] {
+        var out: [SSEEvent] = []
+        for made in try first.translate(event) { out += try second.translate(made) }
+        return out
+    }
+
+    mutating func finish() throws -> [SSEEvent] {
+        var out: [SSEEvent] = []
+        for made in try first.finish() { out += try second.translate(made) }
+        return out + (try second.finish())
+    }
+
+    var usageSoFar: Usage? { first.usageSoFar }
+}

@@ -94,6 +94,16 @@ import TollgateTestSupport
         let json: JSONValue
         if path.hasPrefix("/v1/chat") {
             json = chatBody(&g)
+        } else if path.hasPrefix("/v1/messages") {
+            // A Messages body: chat's fields and hostile values, with max_tokens and content blocks.
+            var body = chatBody(&g).objectValue ?? [:]
+            if Int.random(in: 0..<4, using: &g) > 0 { body["max_tokens"] = Bool.random(using: &g) ? 16 : value(&g) }
+            if Bool.random(using: &g) {
+                body["messages"] = [["role": "user", "content": [["type": .string(["text", "image", "tool_result", "document", "x"].randomElement(using: &g)!),
+                                                                  "text": value(&g), "source": value(&g)]]]]
+            }
+            if Bool.random(using: &g) { body["system"] = value(&g) }
+            json = .object(body)
         } else if Bool.random(using: &g) {
             json = value(&g)
         } else {
@@ -178,8 +188,13 @@ import TollgateTestSupport
                         let error = json?["error"]
                         #expect(error?["message"]?.stringValue?.isEmpty == false, "no error message: \(context)")
                         #expect(error?["type"]?.stringValue != nil, "no error type: \(context)")
-                        #expect(error?.objectValue?.keys.contains("param") == true && error?.objectValue?.keys.contains("code") == true,
-                                "param and code must be present (null when none): \(context)")
+                        if path.hasPrefix("/v1/messages") {
+                            // Anthropic's envelope: {"type": "error", "error": {"type", "message"}}.
+                            #expect(json?["type"] == "error", "not Anthropic's envelope: \(context)")
+                        } else {
+                            #expect(error?.objectValue?.keys.contains("param") == true && error?.objectValue?.keys.contains("code") == true,
+                                    "param and code must be present (null when none): \(context)")
+                        }
                     }
                 }
             }

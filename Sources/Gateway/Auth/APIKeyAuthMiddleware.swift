@@ -3,7 +3,8 @@ import Governance
 import Hummingbird
 import HTTPTypes
 
-/// Authenticates `/v1/…` calls by their `Authorization: Bearer tg-…` key and sets the principal.
+/// Authenticates `/v1/…` calls by their `Authorization: Bearer tg-…` key (or `x-api-key: tg-…`,
+/// as the Anthropic SDK sends it) and sets the principal.
 ///
 /// A client address with too many failed attempts in the last minute is refused (429) before any
 /// lookup; a key that cannot be checked because the database is down and was never seen gets 503.
@@ -17,9 +18,9 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
         if let retryAfter = failures.retryAfter(address) {
             throw GatewayError.tooManyFailedAttempts(retryAfter: retryAfter)
         }
-        guard let secret = bearerToken(request) else {
+        guard let secret = bearerToken(request) ?? request.headers[.xAPIKey] else {
             failures.recordFailure(address)
-            throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…'.", code: "missing_api_key")
+            throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…' (or 'x-api-key: tg-…').", code: "missing_api_key")
         }
         let found: Principal?
         if secret.hasPrefix(APIKeySecret.scheme), secret.utf8.count < 200 {

@@ -31,7 +31,7 @@ struct ErrorMiddleware: RouterMiddleware {
     static func translate(_ error: HTTPError) -> GatewayError {
         switch error.status {
         case .notFound:
-            return .notFound("No such endpoint. Tollgate serves /v1/chat/completions, /v1/embeddings, /v1/models and /admin/….", code: "unknown_url")
+            return .notFound("No such endpoint. Tollgate serves /v1/chat/completions, /v1/messages, /v1/embeddings, /v1/models and /admin/….", code: "unknown_url")
         case .methodNotAllowed:
             return GatewayError(.methodNotAllowed, "This endpoint does not accept that method.", type: "invalid_request_error", code: "method_not_allowed")
         case .contentTooLarge:
@@ -52,4 +52,7 @@ extension HTTPField.Name {
     static let tollgateDowngradedFrom = Self("x-tollgate-downgraded-from")!
     static let tollgateBudgetRemaining = Self("x-tollgate-budget-remaining")!
     static let shouldRetry = Self("x-should-retry")!
+    static let xAPIKey = Self("x-api-key")!
+    static let anthropicVersion = Self("anthropic-version")!
+    static let anthropicBeta = Self("anthropic-beta")!
 }

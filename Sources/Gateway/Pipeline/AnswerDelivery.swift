@@ -47,23 +47,47 @@ extension ProxyController {
         })
     }
 
-    /// A streamed chat completion: the first event is read before the answer is committed, so a
-    /// failure until then can still fall back; after it the client has bytes, and the stream is
-    /// pumped to the end, priced, and settled by how it ended.
+    /// A whole upstream answer: its usage checked and read (estimated from `prompt` and
+    /// `completion` when the upstream reported none), priced into the answer and settled.
+    static func deliver(_ answer: UpstreamAnswer, attempt: Attempt, prompt: String, completion: @autoclosure () -> String) throws -> Response {
+        if let usage = answer.usage, !usage.isPlausible {
+            throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
+        }
+        let usage = answer.usage.map(attempt.tokens) ?? TokenEstimate.usage(prompt: prompt, completion: completion())
+        return deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
+                       pricesUsage: answer.usage != nil, attempt: attempt)
+    }
+
+    /// A streamed chat completion (see `stream(_:watch:prompt:attempt:failureEvent:logger:)`).
     static func stream(_ chat: ChatCompletionRequest, attempt: Attempt, provider: any ChatProvider, logger: Logger) async throws -> Response {
         var upstreamRequest = chat
         upstreamRequest.requestStreamUsage()
+        let events = try await provider.stream(upstreamRequest, on: attempt.deployment, logger: logger)
+        let watch = StreamMeter(clientWantsUsage: chat.clientWantsStreamUsage, price: attempt.cost)
+        return try await stream(events, watch: watch, prompt: chat.promptText, attempt: attempt, failureEvent: Self.chatFailureEvent, logger: logger)
+    }
+
+    /// A chat stream's failure: OpenAI's error envelope as a data event.
+    static func chatFailureEvent(_ failure: ProviderError) -> ByteBuffer {
+        SSEEvent(data: String(buffer: (try? WireCoding.encode(failure.envelope)) ?? ByteBuffer())).wireBytes
+    }
+
+    /// A streamed answer in any API's events: the first event is read before the answer is
+    /// committed, so a failure until then can still fall back; after it the client has bytes, and
+    /// the stream is pumped through `watch` to the end, priced, and settled by how it ended. A
+    /// failure after the first byte reaches the client as `failureEvent` makes it.
+    static func stream(
+        _ events: ChatEventStream, watch: some StreamWatch, prompt promptText: String, attempt: Attempt,
+        failureEvent: @escaping @Sendable (ProviderError) -> ByteBuffer, logger: Logger
+    ) async throws -> Response {
         let deployment = attempt.deployment
-        let events = try await provider.stream(upstreamRequest, on: deployment, logger: logger)
         let upstream = PeekedStream(events.makeAsyncIterator())
         try await upstream.peek()
-        let wantsUsage = chat.clientWantsStreamUsage
-        let promptText = chat.promptText
         var headers = attempt.headers()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var watch = StreamMeter(clientWantsUsage: wantsUsage, price: attempt.cost)
+            var watch = watch
             var failure: ProviderError?
             var clientFailure: (any Error)?
             do {
@@ -85,13 +109,13 @@ extension ProxyController {
             } catch {
                 failure = Self.providerFailure(error, provider: deployment.provider)
             }
-            if failure == nil, clientFailure == nil, watch.usage == nil, !watch.sawDone {
+            if failure == nil, clientFailure == nil, watch.usage == nil, !watch.finished {
                 failure = .badResponse(deployment.provider, "the stream ended before the answer did")
             }
 
             // Settle whatever happened, once. A write that failed because the gateway cut the
             // connection at shutdown (the handler is cancelled) is a cut call, not a client that left.
-            let reported = (watch.usage ?? upstream.usageSoFar).flatMap { $0.isPlausible ? attempt.tokens($0) : nil }
+            let reported = (watch.usage ?? watch.usageSoFar ?? upstream.usageSoFar).flatMap { $0.isPlausible ? attempt.tokens($0) : nil }
             if let clientFailure {
                 attempt.settlement.settle(Task.isCancelled ? .cutAtShutdown : .abandoned, usage: reported, streamedOutput: watch.contentChunks)
                 throw clientFailure
@@ -101,7 +125,7 @@ extension ProxyController {
                 logger.warning("upstream stream failed", metadata: [
                     LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(deployment.model)", LogKey.provider: "\(deployment.provider)",
                 ])
-                try await writer.write(SSEEvent(data: String(buffer: try WireCoding.encode(failure.envelope))).wireBytes)
+                try await writer.write(failureEvent(failure))
             } else if let usage = watch.usage {
                 attempt.settlement.settle(.answered, usage: attempt.tokens(usage), serviceTier: usage.serviceTier)
             } else {
@@ -111,4 +135,35 @@ extension ProxyController {
             try await writer.finish(nil)
         })
     }
+}
+
+/// What a stream's delivery reads of the events it passes on: the bytes for the client, the
+/// usage, and whether the answer ended whole.
+protocol StreamWatch: Sendable {
+    /// The bytes to send the client for `event`, or nil to send nothing.
+    mutating func process(_ event: SSEEvent) -> ByteBuffer?
+    /// The final usage, once the stream has reported it.
+    var usage: Usage? { get }
+    /// What the stream reported before its end, if its protocol reports any.
+    var usageSoFar: Usage? { get }
+    /// Whether the stream's own end marker arrived.
+    var finished: Bool { get }
+    /// Content deltas seen: roughly one token each, the estimate for a stream cut before its usage.
+    var contentChunks: Int { get }
+    /// Set when the stream's usage had impossible counts: the stream is a bad answer.
+    var sawImplausibleUsage: Bool { get }
+}
+
+extension StreamMeter: StreamWatch {
+    var usageSoFar: Usage? { nil }
+    var finished: Bool { sawDone }
+}
+
+extension MessagesStreamWatch: StreamWatch {
+    mutating func process(_ event: SSEEvent) -> ByteBuffer? {
+        observe(event)
+        return sawImplausibleUsage ? nil : event.wireBytes
+    }
+
+    var sawImplausibleUsage: Bool { !(usageSoFar?.isPlausible ?? true) }
 }

@@ -22,6 +22,8 @@ struct ProxyController {
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
         group.post("chat/completions", use: chat)
+        group.post("messages", use: messages)
+        group.post("messages/count_tokens", use: countTokens)
         group.post("embeddings", use: embeddings)
         group.get("models", use: models)
         group.post("cost/estimate", use: estimate)
@@ -49,13 +51,7 @@ struct ProxyController {
                     return try await Self.stream(chat, attempt: attempt, provider: provider, logger: logger)
                 }
                 let answer = try await provider.complete(chat, on: attempt.deployment, logger: logger)
-                if let usage = answer.usage, !usage.isPlausible {
-                    throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
-                }
-                let usage = answer.usage.map(attempt.tokens)
-                    ?? TokenEstimate.usage(prompt: chat.promptText, completion: Self.completionText(answer.body))
-                return Self.deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
-                                    pricesUsage: answer.usage != nil, attempt: attempt)
+                return try Self.deliver(answer, attempt: attempt, prompt: chat.promptText, completion: Self.completionText(answer.body))
             }
         }
     }

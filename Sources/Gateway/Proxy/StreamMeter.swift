@@ -7,10 +7,10 @@ import Pricing
 /// prices it into `usage.cost`, and drops it again when the client did not ask for usage.
 ///
 /// Events without usage pass through as they came, byte for byte.
-struct StreamMeter {
+struct StreamMeter: Sendable {
     let clientWantsUsage: Bool
     /// Prices the usage once it is seen: (usage) -> cost.
-    let price: (Usage) -> Money?
+    let price: @Sendable (Usage) -> Money?
     private(set) var usage: Usage?
     /// Content chunks seen: roughly one token each, the estimate for a stream cut before its usage.
     private(set) var contentChunks = 0
@@ -18,7 +18,7 @@ struct StreamMeter {
     /// Set when the upstream's usage chunk had impossible counts: the stream is a bad answer.
     private(set) var sawImplausibleUsage = false
 
-    init(clientWantsUsage: Bool, price: @escaping (Usage) -> Money?) {
+    init(clientWantsUsage: Bool, price: @escaping @Sendable (Usage) -> Money?) {
         self.clientWantsUsage = clientWantsUsage
         self.price = price
     }
