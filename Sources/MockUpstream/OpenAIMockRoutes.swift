@@ -4,7 +4,7 @@ import NIOCore
 import OpenAIWire
 import Synchronization
 
-/// The mock's OpenAI endpoints: `/v1/chat/completions` (streamed or not), `/v1/embeddings`,
+/// The mock's OpenAI endpoints: `/v1/chat/completions` and `/v1/responses` (streamed or not), `/v1/embeddings`,
 /// `/v1/models`.
 final class OpenAIMockRoutes: Sendable {
     let ids = Mutex(0)
@@ -17,6 +17,9 @@ final class OpenAIMockRoutes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.post("/v1/chat/completions") { request, context in
             try await self.chat(request, context: context)
+        }
+        router.post("/v1/responses") { request, _ in
+            try await self.responses(request)
         }
         router.post("/v1/embeddings") { request, context in
             try await self.embeddings(request, context: context)

@@ -179,6 +179,11 @@ public struct ChatCompletionRequest: Sendable {
 
     /// Removes `metadata.task` (Tollgate's own field) and drops `metadata` if nothing else is left.
     public mutating func removeMetadataTask() {
+        Self.removeMetadataTask(from: &body)
+    }
+
+    /// Removes `metadata.task` from a body, and `metadata` if nothing else is left in it.
+    static func removeMetadataTask(from body: inout [String: JSONValue]) {
         guard var metadata = body["metadata"]?.objectValue, metadata["task"] != nil else { return }
         metadata["task"] = nil
         body["metadata"] = metadata.isEmpty ? nil : .object(metadata)

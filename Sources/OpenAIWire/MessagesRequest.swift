@@ -91,9 +91,7 @@ public struct MessagesRequest: Sendable {
     public var metadataTask: String? { body["metadata"]?["task"]?.stringValue }
 
     public mutating func removeMetadataTask() {
-        guard var metadata = body["metadata"]?.objectValue, metadata["task"] != nil else { return }
-        metadata["task"] = nil
-        body["metadata"] = metadata.isEmpty ? nil : .object(metadata)
+        ChatCompletionRequest.removeMetadataTask(from: &body)
     }
 
     /// All text of the system prompt and the messages, for estimating input tokens.

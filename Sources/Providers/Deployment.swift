@@ -23,6 +23,9 @@ public struct Deployment: Sendable, Hashable {
     public var upstreamModel: String
     /// Its share of the model's traffic among the model's deployments (`weight` in `tollgate.yaml`).
     public var weight: Int = 1
+    /// Whether the upstream serves OpenAI's Responses API: `/v1/responses` is passed through to it
+    /// rather than translated to chat completions.
+    public var responsesAPI = false
 
     /// `provider/model`: how breakers, reports and `GET /admin/deployments` name it.
     public var id: String { provider + "/" + model }

@@ -26,9 +26,13 @@ public struct ProviderCatalog: Sendable {
         public var upstreamNames: [String: String] = [:]
         /// A negotiated discount or markup (`price_multiplier`), applied exactly to every cost.
         public var priceMultiplier: Decimal?
+        /// Whether it serves OpenAI's Responses API (`responses_api`; OpenAI's own does).
+        public var responsesAPI = false
 
         func deployment(_ model: String) -> Deployment {
-            Deployment(model: model, provider: name, kind: kind, baseURL: baseURL, apiKey: apiKey, upstreamModel: upstreamNames[model])
+            var deployment = Deployment(model: model, provider: name, kind: kind, baseURL: baseURL, apiKey: apiKey, upstreamModel: upstreamNames[model])
+            deployment.responsesAPI = responsesAPI
+            return deployment
         }
     }
 
@@ -47,11 +51,12 @@ public struct ProviderCatalog: Sendable {
         var baseURLVariable: String
         var defaultBaseURL: String
         var upstreamNames: [String: String] = [:]
+        var responsesAPI = false
     }
 
     static let builtIns = [
         BuiltIn(name: "openai", kind: .openAICompatible, keyVariable: "OPENAI_API_KEY",
-                baseURLVariable: "OPENAI_BASE_URL", defaultBaseURL: "https://api.openai.com/v1"),
+                baseURLVariable: "OPENAI_BASE_URL", defaultBaseURL: "https://api.openai.com/v1", responsesAPI: true),
         BuiltIn(name: "qwen", kind: .openAICompatible, keyVariable: "DASHSCOPE_API_KEY",
                 baseURLVariable: "DASHSCOPE_BASE_URL", defaultBaseURL: "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"),
         BuiltIn(name: "anthropic", kind: .anthropic, keyVariable: "ANTHROPIC_API_KEY",
@@ -117,7 +122,8 @@ public struct ProviderCatalog: Sendable {
             }
             let baseURL = environment[builtIn.baseURLVariable].flatMap { $0.isEmpty ? nil : $0 } ?? builtIn.defaultBaseURL
             endpoints[builtIn.name] = Endpoint(
-                name: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key, upstreamNames: builtIn.upstreamNames)
+                name: builtIn.name, kind: builtIn.kind, baseURL: baseURL, apiKey: key, upstreamNames: builtIn.upstreamNames,
+                responsesAPI: builtIn.responsesAPI)
         }
     }
 
@@ -177,6 +183,7 @@ public struct ProviderCatalog: Sendable {
     ///     kind: openai-compatible          # the default
     ///     base_url: https://api.deepseek.com/v1
     ///     api_key_env: DEEPSEEK_API_KEY    # optional: some local servers need no key
+    ///     responses_api: false             # true: it serves /responses (vLLM does); the default translates
     ///     models:
     ///       - deepseek-chat                # served under the same name
     ///       - name: deepseek-r1            # or renamed
@@ -222,7 +229,11 @@ public struct ProviderCatalog: Sendable {
             guard !endpoints.contains(where: { $0.name == provider.name }) else {
                 throw ConfigurationError("tollgate.yaml: provider \(provider.name) is listed twice")
             }
-            let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey, priceMultiplier: multiplier)
+            if provider.responses_api == true, kind != .openAICompatible {
+                throw ConfigurationError("tollgate.yaml: provider \(provider.name): responses_api applies to openai-compatible providers only (Anthropic and Gemini are translated)")
+            }
+            let endpoint = Endpoint(name: provider.name, kind: kind, baseURL: provider.base_url, apiKey: apiKey, priceMultiplier: multiplier,
+                                    responsesAPI: provider.responses_api ?? false)
             endpoints.append(endpoint)
             for model in provider.models ?? [] {
                 var deployment = endpoint.deployment(model.name)
@@ -263,6 +274,9 @@ struct ConfigFile: Decodable {
         var price_multiplier: String?
         /// Its share of traffic for each model it lists that other providers list too.
         var weight: Int?
+        /// Whether it serves OpenAI's Responses API (`/responses`): requests there are passed
+        /// through; otherwise they are translated to chat completions.
+        var responses_api: Bool?
     }
 
     struct RouterSettings: Decodable {

@@ -67,6 +67,18 @@ extension ProxyController {
         return try await stream(events, watch: watch, prompt: chat.promptText, attempt: attempt, failureEvent: Self.chatFailureEvent, logger: logger)
     }
 
+    /// A chat completion streamed by `provider` and delivered as another API's events, made by
+    /// `translator` from the chat chunks.
+    static func stream(
+        _ chat: ChatCompletionRequest, through provider: any ChatProvider, as translator: some StreamTranslator, watch: some StreamWatch,
+        prompt: String, attempt: Attempt, failureEvent: @escaping @Sendable (ProviderError) -> ByteBuffer, logger: Logger
+    ) async throws -> Response {
+        var upstream = chat
+        upstream.requestStreamUsage()
+        let events = try await provider.stream(upstream, on: attempt.deployment, logger: logger).translated(by: translator)
+        return try await stream(events, watch: watch, prompt: prompt, attempt: attempt, failureEvent: failureEvent, logger: logger)
+    }
+
     /// A chat stream's failure: OpenAI's error envelope as a data event.
     static func chatFailureEvent(_ failure: ProviderError) -> ByteBuffer {
         SSEEvent(data: String(buffer: (try? WireCoding.encode(failure.envelope)) ?? ByteBuffer())).wireBytes

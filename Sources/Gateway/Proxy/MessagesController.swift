@@ -44,12 +44,8 @@ extension ProxyController {
                 let chat = try MessagesChat.chatRequest(messages, provider: deployment.provider)
                 let provider = providers.provider(for: deployment.kind)
                 if messages.isStreaming {
-                    var upstream = chat
-                    upstream.requestStreamUsage()
-                    let events = try await provider.stream(upstream, on: deployment, logger: logger)
-                        .translated(by: ChatToMessagesStream(model: deployment.model))
-                    return try await Self.stream(events, watch: MessagesStreamWatch(), prompt: prompt, attempt: attempt,
-                                                 failureEvent: failureEvent, logger: logger)
+                    return try await Self.stream(chat, through: provider, as: ChatToMessagesStream(model: deployment.model), watch: MessagesStreamWatch(),
+                                                 prompt: prompt, attempt: attempt, failureEvent: failureEvent, logger: logger)
                 }
                 let answer = try await provider.complete(chat, on: deployment, logger: logger)
                 let message = MessagesChat.message(from: answer.body, model: deployment.model)

@@ -24,6 +24,7 @@ struct ProxyController {
         group.post("chat/completions", use: chat)
         group.post("messages", use: messages)
         group.post("messages/count_tokens", use: countTokens)
+        group.post("responses", use: responses)
         group.post("embeddings", use: embeddings)
         group.get("models", use: models)
         group.post("cost/estimate", use: estimate)

@@ -37,6 +37,33 @@ public struct OpenAICompatibleProvider: ChatProvider {
         return UpstreamAnswer(body: try await http.json(response, provider: deployment.provider))
     }
 
+    // MARK: The Responses API, natively
+
+    /// Sends a Responses request as the client wrote it, under the deployment's model name, to an
+    /// upstream that serves the API (`responses_api`); the answer is its own, usage read out.
+    public func responses(_ request: ResponsesRequest, on deployment: Deployment, logger: Logger) async throws -> UpstreamAnswer {
+        var request = request
+        request.model = deployment.upstreamModel
+        request.body["stream"] = nil
+        let response = try await send(request.encoded(), to: "/responses", on: deployment, logger: logger)
+        let body = try await http.json(response, provider: deployment.provider)
+        var usage = body["usage"].flatMap(ResponsesUsage.usage)
+        usage?.serviceTier = body["service_tier"]?.stringValue
+        return UpstreamAnswer(body: body, usage: usage)
+    }
+
+    /// Streams a Responses request natively: the upstream's events, passed on as they come.
+    public func streamResponses(_ request: ResponsesRequest, on deployment: Deployment, logger: Logger) async throws -> ChatEventStream {
+        var request = request
+        request.model = deployment.upstreamModel
+        request.body["stream"] = true
+        let response = try await send(request.encoded(), to: "/responses", on: deployment, logger: logger)
+        guard response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream") == true else {
+            throw ProviderError.badResponse(deployment.provider, "a streamed answer that is not an event stream")
+        }
+        return ChatEventStream(body: response.body, translator: ResponsesPassThrough(provider: deployment.provider), provider: deployment.provider)
+    }
+
     private func send(_ body: ByteBuffer, to path: String, on deployment: Deployment, logger: Logger) async throws -> HTTPClientResponse {
         let headers = deployment.apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
         let response = try await http.post(deployment.baseURL + path, headers: headers, body: body, provider: deployment.provider, logger: logger)
