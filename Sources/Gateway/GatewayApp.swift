@@ -84,6 +84,7 @@ public enum GatewayApp {
             onWritten: { events, result in await budgets.written(events, result: result) })
 
         let idempotencyStore = PostgresIdempotencyStore(client: postgres, logger: logger)
+        let runStore = PostgresRunStore(client: postgres, logger: logger)
         let meter = UsageMeter(
             prices: prices, recorder: recorder, multiplier: { provider in routing.current.multipliers[provider] }, logger: logger)
 
@@ -106,7 +107,7 @@ public enum GatewayApp {
         ProxyController(
             routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
             meter: meter, budgets: budgets, idempotency: IdempotencyGuard(store: idempotencyStore, clock: configuration.clock),
-            maxBodyBytes: configuration.maxBodyBytes
+            runs: RunBook(store: runStore, clock: configuration.clock, logger: logger), maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
         BudgetController(budgets: budgets).add(to: v1)
         v1.get("spend") { request, context in
@@ -158,6 +159,9 @@ public enum GatewayApp {
                 },
                 PeriodicService(name: "idempotency key purge", interval: .seconds(3600), logger: logger) {
                     _ = try await idempotencyStore.purgeExpired(now: configuration.clock())
+                },
+                PeriodicService(name: "ended run purge", interval: .seconds(3600), logger: logger) {
+                    _ = try await runStore.purgeEnded(now: configuration.clock())
                 },
             ],
             logger: logger

@@ -5,6 +5,7 @@ import HTTPTypes
 import Logging
 import Metering
 import OpenAIWire
+import Pricing
 import Providers
 
 /// Every failure a caller can see, as an HTTP status and OpenAI's error envelope.
@@ -114,7 +115,10 @@ public struct GatewayError: HTTPResponseError, Sendable {
     static func budgetExceeded(_ rejection: BudgetRejection, key: String, now: Date) -> GatewayError {
         let scope = rejection.scope
         // An end user's limit is the key's, applied to each of its end users: both are named.
-        let who = scope.kind == .endUser ? "end user '\(scope.name)' of key '\(key)'" : "\(scope.kind.rawValue) '\(scope.name)'"
+        let who = switch scope.kind {
+        case .endUser: "end user '\(scope.name)' of key '\(key)'"
+        case .team, .key, .run: "\(scope.kind.rawValue) '\(scope.name)'"
+        }
         let resetsIn = scope.period.secondsUntilReset(from: now)
         let reset = Timestamp.format(scope.period.end)
         let message: String
@@ -122,15 +126,28 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .hardLimit:
             let limit = scope.hardLimit.map { "$\($0)" } ?? "none"
             let estimate = rejection.estimate.map { ", this request needs up to $\($0)" } ?? ""
-            message = "Budget exceeded for \(who): monthly limit \(limit), spent $\(scope.spent)"
+            // A run's budget does not reset: it lasts as long as the run.
+            let ends = scope.kind == .run
+                ? "The run's budget lasts until the run ends, 24 hours after its last call (\(reset) if no call comes sooner)."
+                : "The budget resets at \(reset)."
+            message = "Budget exceeded for \(who): \(scope.kind == .run ? "run" : "monthly") limit \(limit), spent $\(scope.spent)"
                 + (scope.reserved > .zero ? " (+$\(scope.reserved) reserved by requests in flight)" : "")
-                + "\(estimate). The budget resets at \(reset)."
+                + "\(estimate). \(ends)"
         case .unpricedModel(let model):
             message = "The model '\(model)' has no price, so it cannot be charged to the budget of \(who). Add its price (POST /admin/prices, or a price file in --pricing-dir) or use a priced model."
         }
         return GatewayError(.tooManyRequests, message, type: "insufficient_quota", code: "insufficient_quota", headers: [
             .shouldRetry: "false", .retryAfter: "\(resetsIn)",
         ])
+    }
+
+    /// 409 `run_budget_conflict`: `X-Tollgate-Run-Budget` differs from the budget the run's first
+    /// request set (a run's budget is fixed for its life).
+    static func runBudgetConflict(run: String, asked: Money, set: Money?) -> GatewayError {
+        let current = set.map { "$\($0.decimalString)" } ?? "no budget"
+        return GatewayError(.conflict,
+                            "The run '\(run)' is running with \(current); X-Tollgate-Run-Budget asks for $\(asked.decimalString). A run's budget is set by its first request and lasts until the run ends, 24 hours after its last call. Send the same budget, or none, or start a new run.",
+                            type: "invalid_request_error", param: "X-Tollgate-Run-Budget", code: "run_budget_conflict")
     }
 
     /// 429 `too_many_failed_attempts`: this client address failed authentication too often in the

@@ -6,6 +6,12 @@ public enum BudgetScopeKind: String, Sendable, Hashable, Codable {
     case team, key
     /// One end user of one key (`end_user_monthly_budget_usd`); its id is derived from both.
     case endUser = "end_user"
+    /// One agent run of one team (`X-Tollgate-Run-Budget`); its period is the run's life.
+    case run
+
+    /// Whether crossing its thresholds sends alerts: end users and runs are many and short-lived,
+    /// and their refusals name them instead.
+    public var sendsAlerts: Bool { self == .team || self == .key }
 }
 
 /// One scope's limits and where it stands in the current period, as admission sees it.

@@ -17,6 +17,12 @@ public struct BudgetPeriod: Sendable, Hashable {
         self.end = calendar.date(byAdding: .month, value: 1, to: start) ?? start.addingTimeInterval(31 * 86_400)
     }
 
+    /// A period of its own, e.g. a run's life.
+    public init(start: Date, end: Date) {
+        self.start = start
+        self.end = end
+    }
+
     /// Whole seconds from `date` until the period ends (at least 1).
     public func secondsUntilReset(from date: Date) -> Int {
         max(Int(end.timeIntervalSince(date).rounded(.up)), 1)

@@ -17,6 +17,8 @@ public struct SettlementTerms: Sendable {
     public var endUser: String?
     /// The agent run or job the call belongs to, when the request said.
     public var run: String?
+    /// When that run started (its budget counts spend since).
+    public var runStartedAt: Date?
     public var requestedModel: String
     public var servedModel: String
     public var provider: String
@@ -96,6 +98,7 @@ public struct SettlementTerms: Sendable {
         event.route = route
         event.endUser = endUser
         event.run = run
+        event.runStartedAt = runStartedAt
         return event
     }
 }

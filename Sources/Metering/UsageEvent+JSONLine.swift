@@ -38,6 +38,7 @@ extension UsageEvent {
         Self.appendField("route", route, to: &line)
         Self.appendField("end_user", endUser, to: &line)
         Self.appendField("run", run, to: &line)
+        Self.appendField("run_started_at_us", runStartedAt.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }, to: &line)
         Self.appendField("budget_period_start_us", budgetPeriodStart.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) }, to: &line)
         line.append(contentsOf: "}\n".utf8)
         return line
@@ -76,6 +77,7 @@ extension UsageEvent {
         self.route = object["route"] as? String ?? "direct"
         self.endUser = object["end_user"] as? String
         self.run = object["run"] as? String
+        self.runStartedAt = ((object["run_started_at_us"] as? NSNumber)?.int64Value).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
     }
 
     /// The events of a spool segment: its lines in order, skipping any that do not parse (at most

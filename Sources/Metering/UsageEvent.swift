@@ -33,6 +33,8 @@ public struct UsageEvent: Sendable, Hashable {
     public var endUser: String?
     /// The agent run or job the call belongs to (`X-Tollgate-Run`); nil when not said.
     public var run: String?
+    /// When that run started: its budget's counter is the spend since (nil without a run).
+    public var runStartedAt: Date?
 
     public init(
         requestID: String, attempt: Int = 1, time: Date, teamID: UUID, keyID: UUID, task: String,

@@ -88,6 +88,11 @@ public struct PostgresRepricer: UsageRepricer {
                            coalesce(n.new_cost, 0) - coalesce(e.cost_usd, 0)
                     FROM reprice_new n JOIN usage_events e USING (request_id, attempt)
                     WHERE e.budget_period_start IS NOT NULL AND e.end_user IS NOT NULL
+                    UNION ALL
+                    SELECT 'run', md5(e.team_id::text || ':' || e.run)::uuid, e.run_started_at,
+                           coalesce(n.new_cost, 0) - coalesce(e.cost_usd, 0)
+                    FROM reprice_new n JOIN usage_events e USING (request_id, attempt)
+                    WHERE e.run_started_at IS NOT NULL
                 ) AS scoped
                 GROUP BY 1, 2, 3
                 HAVING sum(delta) <> 0

@@ -87,24 +87,26 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start,
-                cache_write_1h_tokens, service_tier, thinking, route, end_user, run)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user, run, run_started_at)
             SELECT request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 NULLIF(cost_usd, '')::numeric, status, latency_ms, streamed, usage_estimated, NULLIF(downgraded_from, ''),
-                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route, NULLIF(end_user, ''), NULLIF(run, '')
+                CASE WHEN has_period THEN budget_period_start END, cache_write_1h_tokens, NULLIF(service_tier, ''), thinking, route, NULLIF(end_user, ''), NULLIF(run, ''),
+                CASE WHEN has_run_start THEN run_started_at END
             FROM unnest(
                 $1::text[], $2::int[], $3::timestamptz[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
                 $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::text[], $16::int[], $17::int[], $18::bool[],
-                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[], $27::text[], $28::text[]
+                $19::bool[], $20::text[], $21::timestamptz[], $22::bool[], $23::int8[], $24::text[], $25::bool[], $26::text[], $27::text[], $28::text[],
+                $29::timestamptz[], $30::bool[]
             ) AS batch (
                 request_id, attempt, created_at, team_id, key_id, task, requested_model, served_model, provider,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 cost_usd, status, latency_ms, streamed, usage_estimated, downgraded_from, budget_period_start, has_period,
-                cache_write_1h_tokens, service_tier, thinking, route, end_user, run)
+                cache_write_1h_tokens, service_tier, thinking, route, end_user, run, run_started_at, has_run_start)
             \(skippingWritten ? "ON CONFLICT (request_id, attempt) DO NOTHING" : "")
             RETURNING created_at, team_id, key_id, task, served_model, provider, uncached_input_tokens, cache_read_tokens,
                 cache_write_tokens + cache_write_1h_tokens AS cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
-                budget_period_start, route, end_user
+                budget_period_start, route, end_user, run, run_started_at
         ), rolled AS (
             INSERT INTO usage_daily AS d (
                 day, team_id, key_id, task, model, provider, route, end_user, requests, input_tokens, cached_input_tokens,
@@ -128,16 +130,20 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
             RETURNING 1
         ), spent AS (
             INSERT INTO budget_spend AS b (scope_kind, scope_id, period_start, spent_usd)
-            SELECT scope_kind, scope_id, budget_period_start, sum(cost_usd)
+            SELECT scope_kind, scope_id, period_start, sum(cost_usd)
             FROM (
-                SELECT 'team' AS scope_kind, team_id AS scope_id, budget_period_start, cost_usd FROM inserted
+                SELECT 'team' AS scope_kind, team_id AS scope_id, budget_period_start AS period_start, cost_usd FROM inserted
                 UNION ALL
                 SELECT 'key', key_id, budget_period_start, cost_usd FROM inserted
                 UNION ALL
                 SELECT 'end_user', md5(key_id::text || ':' || end_user)::uuid, budget_period_start, cost_usd
                 FROM inserted WHERE end_user IS NOT NULL
+                UNION ALL
+                -- A run's counter runs from its start (the team's month does not bound it).
+                SELECT 'run', md5(team_id::text || ':' || run)::uuid, run_started_at, cost_usd
+                FROM inserted WHERE run_started_at IS NOT NULL
             ) AS scoped
-            WHERE budget_period_start IS NOT NULL AND cost_usd IS NOT NULL
+            WHERE period_start IS NOT NULL AND cost_usd IS NOT NULL
             GROUP BY 1, 2, 3
             ORDER BY 1, 2, 3
             ON CONFLICT (scope_kind, scope_id, period_start) DO UPDATE SET spent_usd = b.spent_usd + EXCLUDED.spent_usd
@@ -180,6 +186,8 @@ extension UsageBatchStatement {
         bindings.append(events.map(\.route))
         bindings.append(events.map { $0.endUser ?? "" })
         bindings.append(events.map { $0.run ?? "" })
+        bindings.append(events.map { $0.runStartedAt ?? $0.time })
+        bindings.append(events.map { $0.runStartedAt != nil })
         return bindings
     }
 

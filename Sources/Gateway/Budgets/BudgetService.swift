@@ -50,8 +50,9 @@ final class BudgetService: Sendable {
     // MARK: Scopes
 
     /// The key's and the team's scopes in the current period, key first; then the end user's,
-    /// when the call names one and the key caps its end users.
-    func scopes(for principal: Principal, endUser: String? = nil, at date: Date) -> [BudgetScope] {
+    /// when the call names one and the key caps its end users; then the run's, when the call
+    /// belongs to a run with a budget.
+    func scopes(for principal: Principal, endUser: String? = nil, run: AgentRun? = nil, at date: Date) -> [BudgetScope] {
         let period = period(containing: date, timeZone: principal.team.timeZone)
         var scopes = [
             BudgetScope(key: BudgetKey(kind: .key, id: principal.key.id, periodStart: period.start), name: principal.key.name,
@@ -64,14 +65,30 @@ final class BudgetService: Sendable {
             scopes.append(BudgetScope(key: BudgetKey(kind: .endUser, id: id, periodStart: period.start), name: endUser,
                                       hardLimit: limit, softLimit: nil, period: period))
         }
+        if let run, let budget = run.budget {
+            let id = Self.runScopeID(teamID: run.teamID, run: run.name)
+            scopes.append(BudgetScope(key: BudgetKey(kind: .run, id: id, periodStart: run.startedAt), name: run.name, hardLimit: budget,
+                                      softLimit: nil, period: BudgetPeriod(start: run.startedAt, end: date.addingTimeInterval(AgentRun.lifetime))))
+        }
         return scopes
+    }
+
+    /// The counter id of one run of one team: MD5 of `<team id>:<run>` as a UUID, as the usage
+    /// writer computes it in SQL; the run's start is the counter's period.
+    static func runScopeID(teamID: UUID, run: String) -> UUID {
+        md5UUID("\(teamID.uuidString.lowercased()):\(run)")
     }
 
     /// The counter id of one end user of one key: MD5 of `<key id>:<end user>` read as a UUID,
     /// which is what the usage writer computes in SQL (`md5(key_id::text || ':' || end_user)::uuid`).
     /// Not a security boundary: a collision would only merge two end users' counters.
     static func endUserScopeID(keyID: UUID, endUser: String) -> UUID {
-        let digest = Array(Insecure.MD5.hash(data: Array("\(keyID.uuidString.lowercased()):\(endUser)".utf8)))
+        md5UUID("\(keyID.uuidString.lowercased()):\(endUser)")
+    }
+
+    /// MD5 of `text` read as a UUID, as PostgreSQL's `md5(text)::uuid`.
+    private static func md5UUID(_ text: String) -> UUID {
+        let digest = Array(Insecure.MD5.hash(data: Array(text.utf8)))
         return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
@@ -88,10 +105,10 @@ final class BudgetService: Sendable {
 
     /// Loads counters this replica has not seen yet from the shared store.
     func load(_ scopes: [BudgetScope], teamID: UUID) async throws {
-        // Written only when new or changed: this runs on every request. End users' limits send
-        // no alerts (there may be thousands): their refusals name them instead.
+        // Written only when new or changed: this runs on every request. End users' and runs'
+        // limits send no alerts (there may be thousands): their refusals name them instead.
         watched.withLock { watched in
-            for scope in scopes where scope.key.kind != .endUser && watched[scope.key]?.scope != scope {
+            for scope in scopes where scope.key.kind.sendsAlerts && watched[scope.key]?.scope != scope {
                 watched[scope.key] = WatchedScope(scope: scope, teamID: teamID)
             }
         }
@@ -123,7 +140,7 @@ final class BudgetService: Sendable {
     ///   - downgrades: the team's downgrade map, limited to models this gateway can serve.
     ///   - countsAgainstRateLimits: false for a fallback hop of a request already counted.
     func admit(
-        _ principal: Principal, endUser: String? = nil, model: String, tokens: Int, downgrades: [String: String],
+        _ principal: Principal, endUser: String? = nil, run: AgentRun? = nil, model: String, tokens: Int, downgrades: [String: String],
         estimate: (String) -> Money?, countsAgainstRateLimits: Bool = true
     ) async throws -> BudgetHold {
         let now = clock()
@@ -132,7 +149,7 @@ final class BudgetService: Sendable {
            case .limited(let limit, let retryAfter) = limiter.acquire(keyID: key.id, rpm: key.rpmLimit, tpm: key.tpmLimit, tokens: tokens, now: now) {
             throw GatewayError.rateLimited(limit, key: key.name, limitValue: limit == .requests ? key.rpmLimit : key.tpmLimit, retryAfter: retryAfter)
         }
-        let scopes = scopes(for: principal, endUser: endUser, at: now)
+        let scopes = scopes(for: principal, endUser: endUser, run: run, at: now)
         let budgeted = scopes.contains { $0.hardLimit != nil }
         if budgeted, enforcement == .failClosed, !databaseReachable() {
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
@@ -155,7 +172,7 @@ final class BudgetService: Sendable {
         switch decision {
         case .reject(let rejection):
             limiter.adjust(keyID: key.id, tpm: key.tpmLimit, tokens: tokens)
-            if case .hardLimit = rejection.reason, rejection.scope.kind != .endUser, let limit = rejection.scope.hardLimit,
+            if case .hardLimit = rejection.reason, rejection.scope.kind.sendsAlerts, let limit = rejection.scope.hardLimit,
                BudgetAlert.refusalExhausts(spent: rejection.scope.spent, reserved: rejection.scope.reserved, limit: limit) {
                 alerts.check(scope: rejection.scope, limit: limit, teamID: principal.team.id, exhausted: true, at: now)
             }
@@ -230,6 +247,9 @@ final class BudgetService: Sendable {
             if let endUser = event.endUser {
                 amounts[BudgetKey(kind: .endUser, id: Self.endUserScopeID(keyID: event.keyID, endUser: endUser), periodStart: start),
                         default: .zero] += cost
+            }
+            if let run = event.run, let started = event.runStartedAt {
+                amounts[BudgetKey(kind: .run, id: Self.runScopeID(teamID: event.teamID, run: run), periodStart: started), default: .zero] += cost
             }
         }
         guard !amounts.isEmpty else { return }

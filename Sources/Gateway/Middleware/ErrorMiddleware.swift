@@ -49,6 +49,7 @@ extension HTTPField.Name {
     static let tollgateAttempts = Self("x-tollgate-attempts")!
     static let tollgateTask = Self("x-tollgate-task")!
     static let tollgateRun = Self("x-tollgate-run")!
+    static let tollgateRunBudget = Self("x-tollgate-run-budget")!
     static let tollgateDowngradedFrom = Self("x-tollgate-downgraded-from")!
     static let tollgateBudgetRemaining = Self("x-tollgate-budget-remaining")!
     static let shouldRetry = Self("x-should-retry")!

@@ -15,12 +15,12 @@ extension ProxyController {
     /// the budgets again but not counted against the rate limits again.
     func admit(
         _ principal: Principal, model: String, provider: String, shape: RequestShape, tokens: Int, prices: PriceTable,
-        setup: RoutingSetup, endUser: String?, firstHop: Bool = true
+        setup: RoutingSetup, endUser: String?, run: AgentRun?, firstHop: Bool = true
     ) async throws -> BudgetHold {
         guard meter.recorder.acceptsCalls else { throw GatewayError.meteringUnavailable }
         let (downgrades, estimate) = admission(principal, model: model, providers: [provider], shape: shape, prices: prices, setup: setup)
         return try await budgets.admit(
-            principal, endUser: endUser, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate,
+            principal, endUser: endUser, run: run, model: model, tokens: firstHop ? tokens : 0, downgrades: downgrades, estimate: estimate,
             countsAgainstRateLimits: firstHop)
     }
 
@@ -92,7 +92,8 @@ extension ProxyController {
             streamed: call.streamed, billing: call.shape.billing, downgradedFrom: hold.downgradedFrom, budgetPeriodStart: hold.periodStart,
             price: price, multiplier: call.setup.multipliers[served.provider], startedAt: now)
         terms.endUser = call.endUser
-        terms.run = call.run
+        terms.run = call.run?.name
+        terms.runStartedAt = call.run?.startedAt
         let (board, clock, meter, id) = (routing.health, budgets.clock, meter, served.id)
         let settlement = AttemptSettlement(
             terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder

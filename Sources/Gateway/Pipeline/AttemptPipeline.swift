@@ -24,8 +24,8 @@ struct RoutedRequest: Sendable {
     var rateTokens: Int
     /// Who the app served the call for, when the request said.
     var endUser: String? = nil
-    /// The agent run or job the call belongs to (`X-Tollgate-Run`).
-    var run: String? = nil
+    /// The agent run or job the call belongs to (`X-Tollgate-Run`), as opened in the run store.
+    var run: AgentRun? = nil
 }
 
 extension RoutedRequest {
@@ -80,7 +80,7 @@ extension ProxyController {
             do {
                 hold = try await admit(
                     call.principal, model: deployment.model, provider: deployment.provider, shape: call.shape, tokens: call.rateTokens,
-                    prices: call.prices, setup: call.setup, endUser: call.endUser, firstHop: run.attempts == 0)
+                    prices: call.prices, setup: call.setup, endUser: call.endUser, run: call.run, firstHop: run.attempts == 0)
             } catch {
                 // Nothing was sent: the deployment's probe, if this was one, goes to the next request.
                 health.released(deployment.id)

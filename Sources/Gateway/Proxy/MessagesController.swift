@@ -22,7 +22,7 @@ extension ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: messages.metadataTask)
         messages.removeMetadataTask()
         var call = RoutedRequest(messages, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
-        call.run = try Self.run(request)
+        call.run = try await run(request, principal: principal)
         let headers = Self.anthropicHeaders(request)
         let logger = context.logger
         let failureEvent: @Sendable (ProviderError) -> ByteBuffer = { failure in

@@ -18,6 +18,7 @@ struct ProxyController {
     let meter: UsageMeter
     let budgets: BudgetService
     let idempotency: IdempotencyGuard
+    let runs: RunBook
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
@@ -41,7 +42,7 @@ struct ProxyController {
         // One price table and one routing setup for the whole call: a change made meanwhile
         // applies from the next call.
         var call = RoutedRequest(chat, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
-        call.run = try Self.run(request)
+        call.run = try await run(request, principal: principal)
         // Metadata goes on the log lines that need it: setting it on the logger costs every request.
         let logger = context.logger
         // The adapters send each deployment's own model name: the body is forwarded as it is.
@@ -72,7 +73,7 @@ struct ProxyController {
         let call = RoutedRequest(
             principal: principal, task: task, requested: embeddings.model, prices: meter.prices.table, setup: routing.current,
             shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
-            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser, run: try Self.run(request))
+            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser, run: try await run(request, principal: principal))
         return try await once(request, body: body, principal: principal, streamed: false, context: context) {
             try await route(call, context: context) { attempt in
                 let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
@@ -188,14 +189,36 @@ struct ProxyController {
         return task
     }
 
-    /// The run from `X-Tollgate-Run` (the task's character rules); nil without the header.
-    static func run(_ request: Request) throws -> String? {
-        guard let run = request.headers[.tollgateRun] else { return nil }
-        guard isName(run) else {
+    /// The run from `X-Tollgate-Run` (the task's character rules), opened or continued in the run
+    /// store, with the budget `X-Tollgate-Run-Budget` sets on its first request; nil without it.
+    func run(_ request: Request, principal: Principal) async throws -> AgentRun? {
+        let budgetText = request.headers[.tollgateRunBudget]
+        guard let name = request.headers[.tollgateRun] else {
+            guard budgetText == nil else {
+                throw GatewayError.invalidRequest("X-Tollgate-Run-Budget needs X-Tollgate-Run: the budget is the run's.", code: "invalid_run_budget")
+            }
+            return nil
+        }
+        guard Self.isName(name) else {
             throw GatewayError.invalidRequest(
                 "X-Tollgate-Run must be 1 to 100 characters of letters, digits and - _ . : /.", code: "invalid_run")
         }
-        return run
+        let budget = try budgetText.map(Self.runBudget)
+        return try await runs.open(teamID: principal.team.id, name: name, budget: budget)
+    }
+
+    /// `X-Tollgate-Run-Budget`: USD as a plain decimal above 0 and at most 1,000,000, to the
+    /// millionth.
+    static func runBudget(_ text: String) throws -> Money {
+        let decimals = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") }),
+              decimals <= 6, let money = Money(text), money > .zero, money <= Money(Decimal(1_000_000))
+        else {
+            throw GatewayError.invalidRequest(
+                "X-Tollgate-Run-Budget must be USD as a plain decimal above 0 and at most 1000000, e.g. 2.50 (got '\(text.prefix(40))').",
+                code: "invalid_run_budget")
+        }
+        return money
     }
 
     /// A task's or run's name: 1 to 100 of ASCII letters, digits and `- _ . : /`.

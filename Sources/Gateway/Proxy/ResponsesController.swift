@@ -27,7 +27,7 @@ extension ProxyController {
         let task = try Self.task(header: request.headers[.tollgateTask], metadata: responses.metadataTask)
         responses.removeMetadataTask()
         var call = RoutedRequest(responses, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
-        call.run = try Self.run(request)
+        call.run = try await run(request, principal: principal)
         let logger = context.logger
         return try await once(request, body: body, principal: principal, streamed: responses.isStreaming, context: context) {
             try await route(call, context: context) { [responses, providers] attempt in
