@@ -38,7 +38,7 @@ extension OpenAIMockRoutes {
             "total_tokens": .integer(Int64(usage.totalTokens)),
         ]
         let message: JSONValue = ["type": "message", "id": .string("msg_\(id)"), "status": "completed", "role": "assistant",
-                                  "content": [["type": "output_text", "text": .string(words), "annotations": []]]]
+                                  "content": [["type": "output_text", "text": .string(words), "annotations": [], "logprobs": []]]]
         let call: JSONValue? = toolName.map {
             ["type": "function_call", "id": .string("fc_\(id)"), "call_id": .string("call_\(id)"), "name": .string($0),
              "arguments": "{\"location\":\"Paris\"}", "status": "completed"]
@@ -50,7 +50,13 @@ extension OpenAIMockRoutes {
             "incomplete_details": incomplete ? ["reason": "max_output_tokens"] : .null, "model": .string(model),
             "output": .array([message] + (call.map { [$0] } ?? [])), "usage": usageJSON, "service_tier": "default",
             "store": json["store"] ?? true, "parallel_tool_calls": true, "tool_choice": json["tool_choice"] ?? "auto",
-            "tools": json["tools"] ?? [], "instructions": json["instructions"] ?? .null, "metadata": json["metadata"] ?? [:],
+            "tools": .array((json["tools"]?.arrayValue ?? []).map { tool in
+                // OpenAI echoes a function tool with `strict` and `parameters` always present.
+                guard var object = tool.objectValue, object["type"] == "function" else { return tool }
+                object["strict"] = object["strict"] ?? true
+                object["parameters"] = object["parameters"] ?? .null
+                return .object(object)
+            }), "instructions": json["instructions"] ?? .null, "metadata": json["metadata"] ?? [:],
             "temperature": 1, "top_p": 1,
         ]
         guard json["stream"]?.boolValue == true else { return try Response.json(.object(response)) }
@@ -65,12 +71,12 @@ extension OpenAIMockRoutes {
         var started = response
         started["status"] = "in_progress"
         started["output"] = []
-        started["usage"] = .null
+        started["usage"] = nil
         emit("response.created", ["response": .object(started)])
         emit("response.output_item.added", ["output_index": 0, "item": ["type": "message", "id": .string("msg_\(id)"),
                                                                          "status": "in_progress", "role": "assistant", "content": []]])
         emit("response.content_part.added", ["item_id": .string("msg_\(id)"), "output_index": 0, "content_index": 0,
-                                              "part": ["type": "output_text", "text": "", "annotations": []]])
+                                              "part": ["type": "output_text", "text": "", "annotations": [], "logprobs": []]])
         for (index, word) in MockTokens.reply(usage).enumerated() {
             emit("response.output_text.delta", ["item_id": .string("msg_\(id)"), "output_index": 0, "content_index": 0,
                                                  "delta": .string(index == 0 ? word : " " + word), "logprobs": []])
@@ -83,10 +89,11 @@ extension OpenAIMockRoutes {
             added["status"] = "in_progress"
             emit("response.output_item.added", ["output_index": 1, "item": .object(added)])
             emit("response.function_call_arguments.delta", ["item_id": .string("fc_\(id)"), "output_index": 1, "delta": "{\"location\":\"Paris\"}"])
-            emit("response.function_call_arguments.done", ["item_id": .string("fc_\(id)"), "output_index": 1, "arguments": "{\"location\":\"Paris\"}"])
+            emit("response.function_call_arguments.done", ["item_id": .string("fc_\(id)"), "output_index": 1, "name": call["name"] ?? "",
+                                                            "arguments": "{\"location\":\"Paris\"}"])
             emit("response.output_item.done", ["output_index": 1, "item": call])
         }
-        if !behaviour.sendsUsage { response["usage"] = .null }
+        if !behaviour.sendsUsage { response["usage"] = nil }
         emit(incomplete ? "response.incomplete" : "response.completed", ["response": .object(response)])
         return .eventStream(events, cut: behaviour.cutsStream, pause: behaviour.drips ? .milliseconds(100) : nil)
     }

@@ -192,4 +192,44 @@ import TollgateTestSupport
                 """), environment: [:])
         }
     }
+
+    /// Translated Responses and their stream events validate against OpenAI's published schemas
+    /// (`Response` and each event's), whichever provider served them.
+    @Test(arguments: ["claude-sonnet-4", "gemini-2.5-flash", "qwen-plus", "gpt-4o-mini"])
+    func answersAndEventsConformToOpenAIsSchemas(model: String) async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            for body: JSONValue in [
+                ["model": .string(model), "instructions": "be brief", "input": "hello there", "metadata": ["trace": "t1"]],
+                ["model": .string(model), "input": "weather?", "tools": [Self.weatherTool], "max_output_tokens": 5],
+            ] {
+                let response = try await Self.send(gateway, key: key, body)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let problems = OpenAISchemas.shared.problems(try response.json(), against: "Response")
+                #expect(problems.isEmpty, "\(model): \(problems)")
+                var streamed = body.objectValue ?? [:]
+                streamed["stream"] = true
+                let events = try Self.events(try await Self.send(gateway, key: key, .object(streamed)).body)
+                #expect(!events.isEmpty)
+                for event in events {
+                    guard let schema = Self.eventSchemas[event.type] else {
+                        Issue.record("\(model): an event OpenAI does not define: \(event.type)")
+                        continue
+                    }
+                    let problems = OpenAISchemas.shared.problems(event.data, against: schema)
+                    #expect(problems.isEmpty, "\(model) \(event.type): \(problems)")
+                }
+            }
+        }
+    }
+
+    static let eventSchemas = [
+        "response.created": "ResponseCreatedEvent", "response.in_progress": "ResponseInProgressEvent",
+        "response.output_item.added": "ResponseOutputItemAddedEvent", "response.content_part.added": "ResponseContentPartAddedEvent",
+        "response.output_text.delta": "ResponseTextDeltaEvent", "response.output_text.done": "ResponseTextDoneEvent",
+        "response.content_part.done": "ResponseContentPartDoneEvent", "response.output_item.done": "ResponseOutputItemDoneEvent",
+        "response.function_call_arguments.delta": "ResponseFunctionCallArgumentsDeltaEvent",
+        "response.function_call_arguments.done": "ResponseFunctionCallArgumentsDoneEvent",
+        "response.completed": "ResponseCompletedEvent", "response.incomplete": "ResponseIncompleteEvent", "error": "ResponseErrorEvent",
+    ]
 }

@@ -143,7 +143,7 @@ public enum ResponsesChat {
             response["status"] = "incomplete"
             response["incomplete_details"] = ["reason": "content_filter"]
         }
-        response["usage"] = usage.map(usageJSON) ?? .null
+        if let usage { response["usage"] = usageJSON(usage) }
         response["service_tier"] = completion["service_tier"] ?? .null
         return response
     }
@@ -163,10 +163,19 @@ public enum ResponsesChat {
             "instructions": body["instructions"] ?? .null, "max_output_tokens": body["max_output_tokens"] ?? .null,
             "metadata": body["metadata"] ?? [:], "parallel_tool_calls": body["parallel_tool_calls"] ?? true,
             "previous_response_id": .null, "store": false, "temperature": body["temperature"] ?? .null, "top_p": body["top_p"] ?? .null,
-            "tool_choice": body["tool_choice"] ?? "auto", "tools": body["tools"] ?? [], "text": body["text"] ?? ["format": ["type": "text"]],
-            "truncation": "disabled", "reasoning": ["effort": .null, "summary": .null], "user": body["user"] ?? .null,
-            "output": [], "usage": .null,
-        ]
+            "tool_choice": body["tool_choice"] ?? "auto", "tools": .array((body["tools"]?.arrayValue ?? []).map(echoedTool)),
+            "text": body["text"] ?? ["format": ["type": "text"]], "truncation": "disabled", "reasoning": ["effort": .null, "summary": .null],
+            "output": [],
+        ].merging(body["user"].map { ["user": $0] } ?? [:]) { $1 }
+    }
+
+    /// A tool as a Response echoes it: a function tool always carries `strict` and `parameters`
+    /// (null when the request set none), as OpenAI's schema requires.
+    static func echoedTool(_ tool: JSONValue) -> JSONValue {
+        guard var object = tool.objectValue, object["type"] == "function" else { return tool }
+        if object["strict"] == nil { object["strict"] = .null }
+        if object["parameters"] == nil { object["parameters"] = .null }
+        return .object(object)
     }
 
     static func messageItem(id: String, text: String, status: String) -> JSONValue {

@@ -56,7 +56,7 @@ public struct ChatToResponsesStream: StreamTranslator {
                 ]))
                 events.append(emit("response.content_part.added", [
                     "item_id": .string(item.id), "output_index": .integer(Int64(item.output)), "content_index": 0,
-                    "part": ["type": "output_text", "text": "", "annotations": []],
+                    "part": ["type": "output_text", "text": "", "annotations": [], "logprobs": []],
                 ]))
             }
             text!.text += piece
@@ -103,7 +103,7 @@ public struct ChatToResponsesStream: StreamTranslator {
             ]))
             events.append(emit("response.content_part.done", [
                 "item_id": .string(text.id), "output_index": .integer(Int64(text.output)), "content_index": 0,
-                "part": ["type": "output_text", "text": .string(text.text), "annotations": []],
+                "part": ["type": "output_text", "text": .string(text.text), "annotations": [], "logprobs": []],
             ]))
             events.append(emit("response.output_item.done", ["output_index": .integer(Int64(text.output)), "item": item]))
             output.append((text.output, item))
@@ -118,7 +118,7 @@ public struct ChatToResponsesStream: StreamTranslator {
         }
         var response = ResponsesChat.envelope(id: id, request: request, model: model, status: "completed", createdAt: createdAt)
         response["output"] = .array(output.sorted { $0.0 < $1.0 }.map(\.1))
-        response["usage"] = usage.map(ResponsesChat.usageJSON) ?? .null
+        if let usage { response["usage"] = ResponsesChat.usageJSON(usage) }
         response["service_tier"] = serviceTier
         var name = "response.completed"
         if finishReason == "length" || finishReason == "content_filter" {
