@@ -69,6 +69,15 @@ import TollgateTestSupport
         }
     }
 
+    /// Found by the fuzz test: a NUL in the model reached PostgreSQL (whose text cannot hold it) as a 500.
+    @Test func aModelWithNULIsA400() async throws {
+        try await GatewayHarness.run { gateway in
+            let response = try await gateway.admin(.get, "/admin/prices?model=%00")
+            #expect(response.status == .badRequest)
+            #expect(try response.errorBody()["param"] == "model")
+        }
+    }
+
     @Test func aPricePostedToOneReplicaPricesTheNextCallOnAnother() async throws {
         try await GatewayHarness.runReplicas(count: 2) { replicas in
             let (_, key) = try await replicas[0].makeCaller()

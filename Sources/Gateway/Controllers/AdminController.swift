@@ -29,6 +29,7 @@ struct AdminController {
         group.patch("keys/:id", use: updateKey)
         group.delete("keys/:id", use: revokeKey)
         group.get("spend") { request, _ in try await reporter.report(for: request, forcedTeam: nil) }
+        group.get("spend/focus") { request, _ in try await reporter.focus(for: request) }
     }
 
     // MARK: Teams

@@ -23,8 +23,9 @@ struct PriceController {
 
     @Sendable func list(_ request: Request, context: TollgateRequestContext) async throws -> Response {
         let model = request.uri.queryParameters.get("model")
-        if let model, model.isEmpty || model.count > 200 {
-            throw GatewayError.invalidRequest("'model' must be 1 to 200 characters.", param: "model")
+        // PostgreSQL's text cannot hold NUL: such a name is no model, and must not reach the query.
+        if let model, model.isEmpty || model.count > 200 || model.utf8.contains(0) {
+            throw GatewayError.invalidRequest("'model' must be 1 to 200 characters, without NUL.", param: "model")
         }
         let records = try await sync.store.history(model: model)
         let shown = model == nil ? records.filter { $0.replacedAt == nil } : records

@@ -4,7 +4,8 @@ import Metering
 import OpenAIWire
 import Pricing
 
-/// `GET /admin/spend` and `GET /v1/spend`: reads the query, asks the store, renders the report.
+/// `GET /admin/spend` and `GET /v1/spend`: reads the query, asks the store, renders the report
+/// (JSON, or CSV with `format=csv`); `GET /admin/spend/focus`: the same spend as FOCUS 1.2.
 struct SpendReporter: Sendable {
     let store: any SpendReportStore
     /// Flushed before each report, so a report on this replica includes every request it served.
@@ -12,9 +13,15 @@ struct SpendReporter: Sendable {
 
     /// The report for the query string of `request`; `forcedTeam` pins it to one team (a team key).
     func report(for request: Request, forcedTeam: UUID?) async throws -> Response {
-        let query = try Self.query(from: request.uri.queryParameters, forcedTeam: forcedTeam, now: Date())
+        let parameters = request.uri.queryParameters
+        let query = try Self.query(from: parameters, forcedTeam: forcedTeam, now: Date())
+        let format = parameters.get("format") ?? "json"
+        guard format == "json" || format == "csv" else {
+            throw GatewayError.invalidRequest("'format' must be json or csv.", param: "format")
+        }
         try? await recorder.flush()
         let rows = try await store.spend(query)
+        if format == "csv" { return Self.csv(query: query, rows: rows) }
         return try JSONBody.response(SpendReportView(query: query, rows: rows))
     }
 
