@@ -8,6 +8,7 @@ import OpenAIWire
 /// | `error-NNN` | answers HTTP NNN with an OpenAI error envelope (`retry-after: 7` on 429 and 503) |
 /// | `hang` | never answers (until the client gives up) |
 /// | `slow` | waits 200 ms before answering |
+/// | `linger` | waits 2 s before answering (a client's reset lands first, however loaded the machine) |
 /// | `no-usage` | sends no usage, streamed or not |
 /// | `stream-cut` | stops a stream after half its chunks, with no usage and no `[DONE]` |
 /// | `drip` | streams one event every 100 ms (for clients that hang up mid-stream) |
@@ -23,6 +24,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var errorStatus: Int?
     public var hangs: Bool
     public var slow: Bool
+    public var lingers: Bool
     public var sendsUsage: Bool
     public var cutsStream: Bool
     public var invalidJSON: Bool
@@ -44,6 +46,7 @@ public struct MockBehaviour: Sendable, Equatable {
         }
         hangs = name.contains("hang")
         slow = name.contains("slow")
+        lingers = name.contains("linger")
         sendsUsage = !name.contains("no-usage")
         cutsStream = name.contains("stream-cut")
         invalidJSON = name.contains("invalid-json")

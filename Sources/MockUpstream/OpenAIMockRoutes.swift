@@ -142,6 +142,9 @@ final class OpenAIMockRoutes: Sendable {
         if behaviour.slow {
             try await Task.sleep(for: .milliseconds(200))
         }
+        if behaviour.lingers {
+            try await Task.sleep(for: .seconds(2))
+        }
         if let status = behaviour.errorStatus {
             return try error(status, "mock: this model always fails with HTTP \(status)")
         }

@@ -76,11 +76,13 @@ import TollgateTestSupport
     /// is slow, leaves one row, status 499, streamed or not.
     @Test(arguments: [true, false])
     func aClientThatResetsBeforeTheAnswerLeavesA499Row(streamed: Bool) async throws {
-        try await Self.run { gateway in
+        // The upstream's 2 s are within the upstream timeout.
+        try await GatewayHarness.run(yaml: Self.routing, extraProviders: Self.providers, configure: { $0.upstreamTimeout = .seconds(10) }) { gateway in
             let (_, key) = try await gateway.makeCaller(extra: ["monthly_budget_usd": 10])
-            // A slow upstream (200 ms): the reset lands before the answer is written, however loaded
-            // the machine (with a fast one the answer could reach the socket first and be a 200).
-            try await gateway.resetBeforeAnswer(key: key, body: ["model": "priced-slow", "stream": .bool(streamed), "messages": Self.user])
+            // An upstream that takes 2 s: the gateway has seen the reset before it writes the answer,
+            // however loaded the machine. (Writes are buffered: an answer written before the gateway
+            // has read the reset is accepted, and booked as delivered.)
+            try await gateway.resetBeforeAnswer(key: key, body: ["model": "priced-linger", "stream": .bool(streamed), "messages": Self.user])
             let rows = try await gateway.waitForUsageRows(count: 1)
             #expect(rows.count == 1)
             #expect(rows.first?.status == 499 && rows.first?.streamed == streamed && rows.first?.estimated == true, "\(String(describing: rows.first))")

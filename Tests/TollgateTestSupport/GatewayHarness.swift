@@ -43,7 +43,7 @@ public struct GatewayHarness: Sendable {
         "priced-ok": "mock-ok", "priced-hang": "mock-hang", "priced-invalid-json": "mock-invalid-json",
         "priced-stream-cut": "mock-stream-cut", "priced-drip": "mock-drip", "priced-huge-usage": "mock-huge-usage",
         "priced-negative-usage": "mock-negative-usage", "priced-error-500": "mock-error-500",
-        "priced-reset": "mock-reset", "priced-slow": "mock-slow", "priced-tiers": "mock-ok",
+        "priced-reset": "mock-reset", "priced-slow": "mock-slow", "priced-linger": "mock-linger", "priced-tiers": "mock-ok",
         "priced-retired": "mock-ok", "priced-tiers-hidden": "mock-no-tier",
     ]
 
