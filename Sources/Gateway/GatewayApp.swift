@@ -133,6 +133,8 @@ public enum GatewayApp {
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
         ).add(to: admin)
         PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes, catalogue: catalogue).add(to: admin)
+        WhatIfController(store: PostgresWhatIfStore(client: postgres, logger: logger), prices: prices, recorder: recorder,
+                         clock: configuration.clock).add(to: admin)
         DeploymentController(routing: routing, clock: configuration.clock).add(to: admin)
         RepriceController(
             repricer: PostgresRepricer(client: postgres, logger: logger), meter: meter, budgets: budgets, maxBodyBytes: configuration.maxBodyBytes
