@@ -28,6 +28,8 @@ public struct BudgetSnapshot: Sendable, Hashable {
     /// Upper estimates of requests admitted and not yet settled.
     public var reserved: Money
     public var period: BudgetPeriod
+    /// Where the scope is heading at its recent burn rate (status views only).
+    public var forecast: BudgetForecast?
 
     public init(kind: BudgetScopeKind, id: UUID, name: String, hardLimit: Money?, softLimit: Money?,
                 spent: Money, reserved: Money, period: BudgetPeriod) {

@@ -37,6 +37,9 @@ public protocol BudgetStore: Sendable {
     /// starting `to` (a change of the team's time zone): each new counter becomes the larger of
     /// the two, so a change never resets spend and counts nothing twice when changed back.
     func carrySpend(teamID: UUID, from: Date, to: Date) async throws
+    /// What a team (`kind` team) or key (`kind` key, of team `teamID`) spent in the 24 hours and
+    /// the 7 days before `now`: the burn rates a forecast projects from.
+    func recentSpend(kind: BudgetScopeKind, id: UUID, teamID: UUID, now: Date) async throws -> (lastDay: Money, lastWeek: Money)
 }
 
 /// A change to a key or a team that every replica's key cache must forget at once.

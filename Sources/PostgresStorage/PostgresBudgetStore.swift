@@ -31,6 +31,21 @@ public struct PostgresBudgetStore: BudgetStore {
         return spend
     }
 
+    public func recentSpend(kind: BudgetScopeKind, id: UUID, teamID: UUID, now: Date) async throws -> (lastDay: Money, lastWeek: Money) {
+        let keyID: UUID? = kind == .key ? id : nil
+        let rows = try await client.query("""
+            SELECT coalesce(sum(cost_usd) FILTER (WHERE created_at >= \(now.addingTimeInterval(-BudgetForecast.day))), 0)::text,
+                   coalesce(sum(cost_usd), 0)::text
+            FROM usage_events
+            WHERE team_id = \(teamID) AND (\(keyID)::uuid IS NULL OR key_id = \(keyID)::uuid)
+              AND created_at >= \(now.addingTimeInterval(-BudgetForecast.week)) AND created_at < \(now)
+            """, logger: logger)
+        for try await (day, week) in rows.decode((String, String).self) {
+            return (Money(day) ?? .zero, Money(week) ?? .zero)
+        }
+        return (.zero, .zero)
+    }
+
     public func carrySpend(teamID: UUID, from: Date, to: Date) async throws {
         guard from != to else { return }
         try await client.query("""

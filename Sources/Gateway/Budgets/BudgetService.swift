@@ -298,14 +298,27 @@ final class BudgetService: Sendable {
 
     /// Where each of the principal's scopes stands now, key first.
     func status(_ principal: Principal) async throws -> [BudgetSnapshot] {
-        let scopes = scopes(for: principal, at: clock())
+        let now = clock()
+        let scopes = scopes(for: principal, at: now)
         try await load(scopes, teamID: principal.team.id)
-        return scopes.map { scope in
+        var snapshots: [BudgetSnapshot] = []
+        for scope in scopes {
             let counter = ledger.counter(scope.key)
-            return BudgetSnapshot(
+            var snapshot = BudgetSnapshot(
                 kind: scope.key.kind, id: scope.key.id, name: scope.name, hardLimit: scope.hardLimit, softLimit: scope.softLimit,
                 spent: counter.spent, reserved: counter.reserved, period: scope.period)
+            snapshot.forecast = try await forecast(snapshot, teamID: principal.team.id, now: now)
+            snapshots.append(snapshot)
         }
+        return snapshots
+    }
+
+    /// Where a team's or key's budget is heading, from the spend written in the last day and week
+    /// (see `BudgetForecast`).
+    func forecast(_ snapshot: BudgetSnapshot, teamID: UUID, now: Date) async throws -> BudgetForecast {
+        let recent = try await store.recentSpend(kind: snapshot.kind, id: snapshot.id, teamID: teamID, now: now)
+        return BudgetForecast.project(spent: snapshot.spent, limit: snapshot.hardLimit, periodEnd: snapshot.period.end, now: now,
+                                      lastDay: recent.lastDay, lastWeek: recent.lastWeek)
     }
 
     /// The team's own scope, for the admin team view.
@@ -315,8 +328,10 @@ final class BudgetService: Sendable {
                                 hardLimit: team.monthlyBudget, softLimit: team.softBudget, period: period)
         try await load([scope], teamID: team.id)
         let counter = ledger.counter(scope.key)
-        return BudgetSnapshot(kind: .team, id: team.id, name: team.name, hardLimit: team.monthlyBudget, softLimit: team.softBudget,
-                              spent: counter.spent, reserved: counter.reserved, period: period)
+        var snapshot = BudgetSnapshot(kind: .team, id: team.id, name: team.name, hardLimit: team.monthlyBudget, softLimit: team.softBudget,
+                                      spent: counter.spent, reserved: counter.reserved, period: period)
+        snapshot.forecast = try await forecast(snapshot, teamID: team.id, now: clock())
+        return snapshot
     }
 }
 

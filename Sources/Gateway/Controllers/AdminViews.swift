@@ -14,6 +14,8 @@ struct BudgetView: Encodable {
     var remaining_usd: Money?
     var period_start: Date
     var resets_at: Date
+    var projected_spend_usd: Money?
+    var projected_exhaustion_at: Date?
 
     init(_ snapshot: BudgetSnapshot) {
         scope = snapshot.kind.rawValue
@@ -26,6 +28,8 @@ struct BudgetView: Encodable {
         remaining_usd = snapshot.remaining
         period_start = snapshot.period.start
         resets_at = snapshot.period.end
+        projected_spend_usd = snapshot.forecast?.projectedSpend
+        projected_exhaustion_at = snapshot.forecast?.exhaustionAt
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -40,10 +44,18 @@ struct BudgetView: Encodable {
         try container.encode(remaining_usd, forKey: .remaining_usd)
         try container.encode(period_start, forKey: .period_start)
         try container.encode(resets_at, forKey: .resets_at)
+        if forecasted {
+            try container.encode(projected_spend_usd, forKey: .projected_spend_usd)
+            try container.encode(projected_exhaustion_at, forKey: .projected_exhaustion_at)
+        }
     }
+
+    /// Views made from a status carry the forecast (null exhaustion when not projected to run out).
+    var forecasted: Bool { projected_spend_usd != nil }
 
     enum CodingKeys: CodingKey {
         case scope, id, name, monthly_budget_usd, soft_budget_usd, spent_usd, reserved_usd, remaining_usd, period_start, resets_at
+        case projected_spend_usd, projected_exhaustion_at
     }
 }
 
