@@ -159,6 +159,9 @@ public enum GatewayApp {
                 PeriodicService(name: "budget refresh", interval: configuration.budgetRefreshInterval, logger: logger) {
                     try await budgets.refresh()
                 },
+                PeriodicService(name: "budget forecast check", interval: configuration.forecastCheckInterval, logger: logger) {
+                    try await budgets.checkForecasts()
+                },
                 PeriodicService(name: "idempotency key purge", interval: .seconds(3600), logger: logger) {
                     _ = try await idempotencyStore.purgeExpired(now: configuration.clock())
                 },

@@ -1,11 +1,35 @@
 import Foundation
 import Pricing
 
-/// A budget threshold crossed: sent once per scope, period and threshold to the team's webhook and
-/// to the log.
+/// A budget event for the team's webhook and the log: a threshold crossed (once per scope, period
+/// and threshold), a budget projected to run out more than 3 days before its period ends (once per
+/// scope and period), or a team's spend spiking (at most once an hour per team).
 public struct BudgetAlert: Sendable, Hashable, Codable {
     /// The percentages of a hard limit that raise an alert.
     public static let thresholds = [50, 80, 100]
+
+    public enum Event: String, Sendable, Hashable, Codable {
+        case thresholdReached = "budget.threshold_reached"
+        case projectedExhaustion = "budget.projected_exhaustion"
+        case spendSpike = "budget.spend_spike"
+
+        /// The `threshold` an event of this kind is claimed under (thresholds are percentages).
+        public var claimCode: Int? {
+            switch self {
+            case .thresholdReached: nil
+            case .projectedExhaustion: -1
+            case .spendSpike: -2
+            }
+        }
+    }
+
+    public var event: Event = .thresholdReached
+    /// For `projectedExhaustion`: when, and the period's projected spend.
+    public var projectedExhaustionAt: Date?
+    public var projectedSpend: Money?
+    /// For `spendSpike`: the last hour's spend and the median of the week's hours with spend.
+    public var lastHourSpend: Money?
+    public var hourlyMedian: Money?
 
     public var scope: BudgetScopeKind
     public var scopeID: UUID
@@ -52,17 +76,24 @@ public struct BudgetAlert: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
+        case projectedExhaustionAt = "projected_exhaustion_at", projectedSpend = "projected_spend_usd"
+        case lastHourSpend = "last_hour_spend_usd", hourlyMedian = "hourly_median_usd"
         case type, scope, scopeID = "scope_id", scopeName = "scope_name", teamID = "team_id", threshold = "threshold_percent"
         case limit = "limit_usd", spent = "spent_usd", periodStart = "period_start", periodEnd = "period_end", time = "created_at"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        event = try container.decodeIfPresent(Event.self, forKey: .type) ?? .thresholdReached
+        projectedExhaustionAt = try container.decodeIfPresent(Date.self, forKey: .projectedExhaustionAt)
+        projectedSpend = try container.decodeIfPresent(Money.self, forKey: .projectedSpend)
+        lastHourSpend = try container.decodeIfPresent(Money.self, forKey: .lastHourSpend)
+        hourlyMedian = try container.decodeIfPresent(Money.self, forKey: .hourlyMedian)
         scope = try container.decode(BudgetScopeKind.self, forKey: .scope)
         scopeID = try container.decode(UUID.self, forKey: .scopeID)
         scopeName = try container.decode(String.self, forKey: .scopeName)
         teamID = try container.decode(UUID.self, forKey: .teamID)
-        threshold = try container.decode(Int.self, forKey: .threshold)
+        threshold = try event.claimCode ?? container.decode(Int.self, forKey: .threshold)
         limit = try container.decode(Money.self, forKey: .limit)
         spent = try container.decode(Money.self, forKey: .spent)
         periodStart = try container.decode(Date.self, forKey: .periodStart)
@@ -72,12 +103,17 @@ public struct BudgetAlert: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode("budget.threshold_reached", forKey: .type)
+        try container.encode(event, forKey: .type)
+        try container.encodeIfPresent(projectedExhaustionAt, forKey: .projectedExhaustionAt)
+        try container.encodeIfPresent(projectedSpend, forKey: .projectedSpend)
+        try container.encodeIfPresent(lastHourSpend, forKey: .lastHourSpend)
+        try container.encodeIfPresent(hourlyMedian, forKey: .hourlyMedian)
         try container.encode(scope, forKey: .scope)
         try container.encode(scopeID, forKey: .scopeID)
         try container.encode(scopeName, forKey: .scopeName)
         try container.encode(teamID, forKey: .teamID)
-        try container.encode(threshold, forKey: .threshold)
+        // Only a threshold alert has a percentage; the others' claim codes are internal.
+        if event == .thresholdReached { try container.encode(threshold, forKey: .threshold) }
         try container.encode(limit, forKey: .limit)
         try container.encode(spent, forKey: .spent)
         try container.encode(periodStart, forKey: .periodStart)

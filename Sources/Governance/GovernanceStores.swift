@@ -40,6 +40,9 @@ public protocol BudgetStore: Sendable {
     /// What a team (`kind` team) or key (`kind` key, of team `teamID`) spent in the 24 hours and
     /// the 7 days before `now`: the burn rates a forecast projects from.
     func recentSpend(kind: BudgetScopeKind, id: UUID, teamID: UUID, now: Date) async throws -> (lastDay: Money, lastWeek: Money)
+    /// A team's written spend by hour before `now`: key 0 is the last hour, 1…168 the week's hours
+    /// before it; hours without spend are absent.
+    func hourlySpend(teamID: UUID, now: Date) async throws -> [Int: Money]
 }
 
 /// A change to a key or a team that every replica's key cache must forget at once.

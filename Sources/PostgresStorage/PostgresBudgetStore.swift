@@ -38,12 +38,26 @@ public struct PostgresBudgetStore: BudgetStore {
                    coalesce(sum(cost_usd), 0)::text
             FROM usage_events
             WHERE team_id = \(teamID) AND (\(keyID)::uuid IS NULL OR key_id = \(keyID)::uuid)
-              AND created_at >= \(now.addingTimeInterval(-BudgetForecast.week)) AND created_at < \(now)
+              AND created_at >= \(now.addingTimeInterval(-BudgetForecast.week)) AND created_at <= \(now)
             """, logger: logger)
         for try await (day, week) in rows.decode((String, String).self) {
             return (Money(day) ?? .zero, Money(week) ?? .zero)
         }
         return (.zero, .zero)
+    }
+
+    public func hourlySpend(teamID: UUID, now: Date) async throws -> [Int: Money] {
+        let rows = try await client.query("""
+            SELECT floor(extract(epoch FROM (\(now)::timestamptz - created_at)) / 3600)::int8, coalesce(sum(cost_usd), 0)::text
+            FROM usage_events
+            WHERE team_id = \(teamID) AND created_at >= \(now.addingTimeInterval(-169 * 3600)) AND created_at <= \(now)
+            GROUP BY 1
+            """, logger: logger)
+        var hours: [Int: Money] = [:]
+        for try await (ago, spent) in rows.decode((Int, String).self) {
+            if let money = Money(spent), money > .zero { hours[ago] = money }
+        }
+        return hours
     }
 
     public func carrySpend(teamID: UUID, from: Date, to: Date) async throws {

@@ -51,6 +51,13 @@ final class AlertDispatcher: Service, Sendable {
         }
     }
 
+    /// Queues a forecast or spike alert unless it was queued before (its claim code and period
+    /// make it once per scope and period, or once per team and hour).
+    func send(_ alert: BudgetAlert) {
+        guard queued.withLock({ $0.insert(Self.id(alert)).inserted }) else { return }
+        continuation.yield(alert)
+    }
+
     /// Delivers until graceful shutdown. Alerts still queued then are not lost for good: the
     /// thresholds are checked again after the next write on any replica, and claimed ones that
     /// were not delivered are retried from the database.

@@ -321,6 +321,63 @@ final class BudgetService: Sendable {
                                       lastDay: recent.lastDay, lastWeek: recent.lastWeek)
     }
 
+    // MARK: Forecast and spike alerts
+
+    /// Sends `budget.projected_exhaustion` for each team and key scope with a hard limit this
+    /// replica serves that is projected to run out more than 3 days before its period ends (once
+    /// per scope and period), and `budget.spend_spike` for each team whose last hour's spend is
+    /// more than 5 times the median of its hours with spend in the 7 days before (at most once
+    /// an hour per team). Run periodically; claims make each alert once across replicas.
+    func checkForecasts() async throws {
+        let now = clock()
+        let scopes = watched.withLock { Array($0.values) }
+        var teams: [UUID: (name: String, limit: Money?)] = [:]
+        for watched in scopes {
+            let scope = watched.scope
+            guard scope.period.start <= now, now < scope.period.end else { continue }
+            if scope.key.kind == .team { teams[scope.key.id] = (scope.name, scope.hardLimit) }
+            guard let limit = scope.hardLimit else { continue }
+            let counter = ledger.counter(scope.key)
+            guard counter.spent < limit else { continue }  // used up: the 100 % alert says so
+            let snapshot = BudgetSnapshot(kind: scope.key.kind, id: scope.key.id, name: scope.name, hardLimit: limit, softLimit: scope.softLimit,
+                                          spent: counter.spent, reserved: counter.reserved, period: scope.period)
+            let forecast = try await forecast(snapshot, teamID: watched.teamID, now: now)
+            guard let at = forecast.exhaustionAt, at < scope.period.end.addingTimeInterval(-Self.forecastWarning) else { continue }
+            var alert = BudgetAlert(
+                scope: scope.key.kind, scopeID: scope.key.id, scopeName: scope.name, teamID: watched.teamID,
+                threshold: BudgetAlert.Event.projectedExhaustion.claimCode!, limit: limit, spent: counter.spent,
+                periodStart: scope.period.start, periodEnd: scope.period.end, time: now)
+            alert.event = .projectedExhaustion
+            alert.projectedExhaustionAt = at
+            alert.projectedSpend = forecast.projectedSpend
+            alerts.send(alert)
+        }
+        for (team, info) in teams {
+            let hours = try await store.hourlySpend(teamID: team, now: now)
+            guard let lastHour = hours[0], let median = Self.spikeBaseline(hours), lastHour.amount > median.amount * 5 else { continue }
+            let hourStart = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+            var alert = BudgetAlert(
+                scope: .team, scopeID: team, scopeName: info.name, teamID: team, threshold: BudgetAlert.Event.spendSpike.claimCode!,
+                limit: info.limit ?? .zero, spent: lastHour, periodStart: hourStart, periodEnd: hourStart.addingTimeInterval(3600), time: now)
+            alert.event = .spendSpike
+            alert.lastHourSpend = lastHour
+            alert.hourlyMedian = median
+            alerts.send(alert)
+        }
+    }
+
+    /// How long before its period's end a budget must be projected to run out to warn: 3 days.
+    static let forecastWarning: TimeInterval = 3 * 86_400
+
+    /// The median of the week's hours with spend (hours 1…168 of `hours`); nil with none (no
+    /// baseline: a first hour of use is no spike).
+    static func spikeBaseline(_ hours: [Int: Money]) -> Money? {
+        let active = (1...168).compactMap { hours[$0] }.sorted()
+        guard !active.isEmpty else { return nil }
+        let middle = active.count / 2
+        return active.count.isMultiple(of: 2) ? Money((active[middle - 1].amount + active[middle].amount) / 2) : active[middle]
+    }
+
     /// The team's own scope, for the admin team view.
     func teamStatus(_ team: Team) async throws -> BudgetSnapshot {
         let period = period(containing: clock(), timeZone: team.timeZone)

@@ -44,6 +44,8 @@ public struct GatewayConfiguration: Sendable {
     public var keyCacheTTL: Duration = .seconds(5)
     /// How often budget counters are raised to the spend other replicas wrote.
     public var budgetRefreshInterval: Duration = .seconds(1)
+    /// How often budgets are checked for projected exhaustion and spend spikes (alerts).
+    public var forecastCheckInterval: Duration = .seconds(300)
     /// How long after a failed webhook delivery a budget alert is sent again.
     public var alertRetryInterval: Duration = .seconds(30)
     /// The gateway's clock: budget periods and usage times. Tests move it across month ends.
