@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "Gateway", "MockUpstream", "Pricing",
+                "Gateway", "MockUpstream", "Pricing", "OpenAIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

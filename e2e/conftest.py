@@ -5,6 +5,7 @@ fresh data directory, the built-in OpenAI and Qwen providers pointed at the mock
 """
 import json
 import os
+import pty
 import shutil
 import socket
 import subprocess
@@ -77,6 +78,28 @@ class Gateway:
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr + done.stdout
         return json.loads(done.stdout, parse_float=Decimal)
+
+    def cli_on_terminal(self, *args) -> str:
+        """Runs the installed `tollgate` command with a pseudo-terminal as its standard output; what it printed."""
+        env = dict(os.environ, TOLLGATE_URL=self.url, TOLLGATE_ADMIN_KEY=self.admin_key)
+        primary, secondary = pty.openpty()
+        try:
+            done = subprocess.run([str(self.install_dir / "tollgate"), *args], env=env, cwd=self.install_dir,
+                                  stdout=secondary, stderr=subprocess.PIPE, timeout=60)
+        finally:
+            os.close(secondary)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(primary)
+        assert done.returncode == 0, done.stderr.decode()
+        return output.decode().replace("\r\n", "\n")
 
     def new_key(self, **extra) -> tuple[str, str]:
         team = self.admin("POST", "/admin/teams", {"name": "e2e-" + os.urandom(4).hex(), **extra})

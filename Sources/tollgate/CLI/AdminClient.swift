@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import NIOCore
 import NIOHTTP1
+import OpenAIWire
 
 /// Options of the commands that call the admin API.
 struct AdminOptions: ParsableArguments {
@@ -12,6 +13,9 @@ struct AdminOptions: ParsableArguments {
 
     @Option(name: .customLong("data-dir"), help: "Where to find the generated admin key when TOLLGATE_ADMIN_KEY is unset (default ./.tollgate).")
     var dataDirectory: String?
+
+    @Flag(help: "Print the server's JSON (the default when standard output is not a terminal).")
+    var json = false
 
     var baseURL: String {
         let environment = ProcessInfo.processInfo.environment
@@ -29,8 +33,20 @@ struct AdminOptions: ParsableArguments {
         return key
     }
 
-    /// Sends one admin request and prints the JSON answer; a non-2xx answer exits with status 1.
-    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws {
+    /// Sends one admin request and prints the answer: as `table` renders it on a terminal, else
+    /// the JSON as the server wrote it; a non-2xx answer exits with status 1.
+    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil, table: ((JSONValue) -> String?)? = nil) async throws {
+        let bytes = try await fetch(method, path, body: body)
+        if let table, !json, Table.standardOutputIsTerminal, let answer = try? JSONParser.parse(bytes), let text = table(answer) {
+            print(text)
+        } else {
+            // Printed as the server wrote it: re-encoding would pass amounts through binary floating point.
+            print(String(buffer: bytes))
+        }
+    }
+
+    /// The body of one admin request's 2xx answer; any other answer is printed and exits with status 1.
+    func fetch(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "authorization", value: "Bearer \(try adminKey())")
@@ -43,9 +59,11 @@ struct AdminOptions: ParsableArguments {
             let response = try await client.execute(request, timeout: .seconds(30))
             let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
             try await client.shutdown()
-            // Printed as the server wrote it: re-encoding would pass amounts through binary floating point.
-            print(String(buffer: bytes))
-            guard (200..<300).contains(response.status.code) else { throw ExitCode(1) }
+            guard (200..<300).contains(response.status.code) else {
+                print(String(buffer: bytes))
+                throw ExitCode(1)
+            }
+            return bytes
         } catch {
             try? await client.shutdown()
             throw error

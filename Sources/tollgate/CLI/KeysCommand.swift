@@ -31,7 +31,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .customLong("team-id"), help: "Only this team's keys.") var teamID: String?
 
         func run() async throws {
-            try await admin.call(.GET, "/admin/keys" + (teamID.map { "?team_id=\($0)" } ?? ""))
+            try await admin.call(.GET, "/admin/keys" + (teamID.map { "?team_id=\($0)" } ?? "")) { Table.keys.render($0["data"]?.arrayValue ?? []) }
         }
     }
 

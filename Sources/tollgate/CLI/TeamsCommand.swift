@@ -22,7 +22,7 @@ struct TeamsCommand: AsyncParsableCommand {
         @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            try await admin.call(.GET, "/admin/teams")
+            try await admin.call(.GET, "/admin/teams") { Table.teams.render($0["data"]?.arrayValue ?? []) }
         }
     }
 }
