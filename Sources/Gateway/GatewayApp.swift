@@ -78,10 +78,12 @@ public enum GatewayApp {
         let budgets = BudgetService(
             store: budgetStore, alerts: alerts, clock: configuration.clock, enforcement: configuration.budgetEnforcement,
             databaseReachable: { health.isReachable }, logger: logger)
+        let metrics = GatewayMetrics()
         let recorder = try UsageRecorder(
             store: PostgresUsageStore(client: postgres, logger: logger), spool: try FileSpoolStorage(directory: configuration.spoolPath),
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
-            onWritten: { events, result in await budgets.written(events, result: result) })
+            onWritten: { events, result in await budgets.written(events, result: result) },
+            onRecorded: { event in metrics.record(event) })
 
         let idempotencyStore = PostgresIdempotencyStore(client: postgres, logger: logger)
         let runStore = PostgresRunStore(client: postgres, logger: logger)
@@ -115,6 +117,9 @@ public enum GatewayApp {
         }
 
         let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures))
+        router.group("metrics").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures)).get { _, _ in
+            metrics.response(recorder: recorder, health: routing.health, budgets: budgets, now: configuration.clock())
+        }
         AdminController(
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
             isKnownModel: { model in

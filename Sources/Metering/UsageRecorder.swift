@@ -98,6 +98,8 @@ public final class UsageRecorder: Sendable {
     /// Ends when `finish()` is called, so `run()` can start the shutdown deadline without polling.
     private let finishing = AsyncStream<Never>.makeStream()
     private let writing = AsyncLock()
+    /// Told of every event recorded (the gateway's metrics count them).
+    private let onRecorded: @Sendable (UsageEvent) -> Void
     private let flushInterval: Duration
     private let syncInterval: Duration
     private let maxBatch: Int
@@ -121,8 +123,10 @@ public final class UsageRecorder: Sendable {
         store: any UsageStore, spool: any SpoolStorage, flushInterval: Duration = .milliseconds(100),
         syncInterval: Duration = .milliseconds(50), maxBatch: Int = 1000, maxQueuedEvents: Int = 50_000,
         spoolMaxBytes: Int = 1 << 30, shutdownDeadline: Duration = .seconds(15), logger: Logger,
-        onWritten: @escaping @Sendable ([UsageEvent], UsageWriteResult) async -> Void = { _, _ in }
+        onWritten: @escaping @Sendable ([UsageEvent], UsageWriteResult) async -> Void = { _, _ in },
+        onRecorded: @escaping @Sendable (UsageEvent) -> Void = { _ in }
     ) throws {
+        self.onRecorded = onRecorded
         self.store = store
         self.spool = spool
         self.flushInterval = flushInterval
@@ -173,6 +177,7 @@ public final class UsageRecorder: Sendable {
                 "tollgate.error": "\(failure)",
             ])
         }
+        onRecorded(event)
     }
 
     /// Whether the gateway may take calls it will have to bill: the spool works and is under

@@ -321,6 +321,15 @@ final class BudgetService: Sendable {
                                       lastDay: recent.lastDay, lastWeek: recent.lastWeek)
     }
 
+    /// Each team this replica serves: its spend this period and what is left under its hard limit.
+    func teamSpend(at now: Date) -> [(id: UUID, spent: Money, remaining: Money?)] {
+        let scopes = watched.withLock { $0.values.filter { $0.scope.key.kind == .team && $0.scope.period.start <= now && now < $0.scope.period.end } }
+        return scopes.map { watched in
+            let counter = ledger.counter(watched.scope.key)
+            return (watched.scope.key.id, counter.spent, watched.scope.hardLimit.map { max($0 - counter.spent - counter.reserved, .zero) })
+        }
+    }
+
     // MARK: Forecast and spike alerts
 
     /// Sends `budget.projected_exhaustion` for each team and key scope with a hard limit this
