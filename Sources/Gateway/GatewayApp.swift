@@ -150,11 +150,22 @@ public enum GatewayApp {
             "tollgate.models": "\(routing.current.catalog.models(prices: prices.table, at: configuration.clock()).joined(separator: ", "))",
         ])
         let reloader = ConfigReloadService(routing: routing, environment: configuration.environment, configFile: configFile, logger: logger)
+        var services = extra
+        if let metricsPort = configuration.metricsPort {
+            // /metrics alone, open, on its own port: for a Prometheus that scrapes inside the network.
+            let metricsRouter = Router()
+            metricsRouter.get("metrics") { _, _ in
+                metrics.response(recorder: recorder, health: routing.health, budgets: budgets, now: configuration.clock())
+            }
+            services.append(Application(
+                router: metricsRouter, configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "tollgate-metrics"),
+                logger: logger))
+        }
         var app = Application(
             router: router,
             server: .http1(shutdownGrace: configuration.shutdownGrace),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
-            services: extra + [
+            services: services + [
                 postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache, prices: priceSync,
                     budgets: budgets),
                 priceSync,

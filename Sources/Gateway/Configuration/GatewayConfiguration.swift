@@ -5,6 +5,9 @@ import Foundation
 public struct GatewayConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// A port that serves `GET /metrics` alone, with no key (for a Prometheus inside the network);
+    /// nil: `/metrics` is on the main port only, behind the admin key.
+    public var metricsPort: Int?
     /// Where the managed PostgreSQL cluster and the generated admin key live.
     public var dataDirectory = "./.tollgate"
     /// The admin key; when nil, `serve` generates one into `<data dir>/admin-key`.
@@ -68,6 +71,7 @@ public struct GatewayConfiguration: Sendable {
         self.environment = environment
         if let host = environment["TOLLGATE_HOST"], !host.isEmpty { self.host = host }
         if let port = environment["TOLLGATE_PORT"].flatMap(Int.init) { self.port = port }
+        if let port = environment["TOLLGATE_METRICS_PORT"].flatMap(Int.init), (1...65535).contains(port) { self.metricsPort = port }
         if let directory = environment["TOLLGATE_DATA_DIR"], !directory.isEmpty { self.dataDirectory = directory }
         if let key = environment["TOLLGATE_ADMIN_KEY"], !key.isEmpty { self.adminKey = key }
         if let bytes = environment["TOLLGATE_MAX_BODY_BYTES"].flatMap(Int.init), bytes > 0 { self.maxBodyBytes = bytes }

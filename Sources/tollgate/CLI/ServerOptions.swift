@@ -10,6 +10,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on (TOLLGATE_PORT, default 8080).")
     var port: Int?
 
+    @Option(name: .customLong("metrics-port"), help: "Also serve GET /metrics, with no key, on this port (TOLLGATE_METRICS_PORT; default: only on the main port, with the admin key).")
+    var metricsPort: Int?
+
     @Option(name: .customLong("data-dir"), help: "State directory: managed PostgreSQL, admin key (TOLLGATE_DATA_DIR, default ./.tollgate).")
     var dataDirectory: String?
 
@@ -44,6 +47,10 @@ struct ServerOptions: ParsableArguments {
         var settings = GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
         if let host { settings.host = host }
         if let port { settings.port = port }
+        if let metricsPort {
+            guard (1...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 1 to 65535") }
+            settings.metricsPort = metricsPort
+        }
         if let dataDirectory { settings.dataDirectory = dataDirectory }
         if let config { settings.configFile = config }
         if let maxBodyBytes {
