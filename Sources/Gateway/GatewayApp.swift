@@ -109,7 +109,7 @@ public enum GatewayApp {
         ProxyController(
             routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
             meter: meter, budgets: budgets, idempotency: IdempotencyGuard(store: idempotencyStore, clock: configuration.clock),
-            runs: RunBook(store: runStore, clock: configuration.clock, logger: logger), maxBodyBytes: configuration.maxBodyBytes
+            runs: RunBook(store: runStore, clock: configuration.clock, logger: logger), metrics: metrics, maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
         BudgetController(budgets: budgets).add(to: v1)
         v1.get("spend") { request, context in

@@ -35,6 +35,24 @@ public enum AttemptOutcome: Sendable, Hashable {
         case badAnswer
     }
 
+    /// The outcome's name in metrics (`tollgate_attempts_total{outcome}`).
+    public var metricName: String {
+        switch self {
+        case .answered: "answered"
+        case .unreachable: "unreachable"
+        case .unsupported: "unsupported"
+        case .withdrawn: "withdrawn"
+        case .upstreamStatus: "upstream_status"
+        case .failedAfterSending(.timeout): "timeout"
+        case .failedAfterSending(.reset): "reset"
+        case .failedAfterSending(.badAnswer): "bad_answer"
+        case .cutMidStream: "cut_mid_stream"
+        case .abandoned: "abandoned"
+        case .cutAtShutdown: "cut_at_shutdown"
+        case .cutAtDeadline: "cut_at_deadline"
+        }
+    }
+
     /// Whether the request reached the upstream, so the provider may bill it.
     public var wasSent: Bool {
         switch self {

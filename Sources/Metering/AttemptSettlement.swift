@@ -35,14 +35,19 @@ public final class AttemptSettlement: Sendable {
     private let claim: any BudgetClaim
     private let recorder: UsageRecorder
     private let health: @Sendable (AttemptPolicy.Health, Int) -> Void
+    private let observe: @Sendable (AttemptOutcome) -> Void
     private let open = Atomic<Bool>(true)
 
-    /// - Parameter health: receives what the deployment's breaker records, and the attempt's
-    ///   latency in milliseconds.
+    /// - Parameters:
+    ///   - health: receives what the deployment's breaker records, and the attempt's latency in
+    ///     milliseconds.
+    ///   - observe: receives the outcome the attempt settled with (metrics count them).
     public init(
         terms: SettlementTerms, bound: TokenUsage, claim: any BudgetClaim, recorder: UsageRecorder,
+        observe: @escaping @Sendable (AttemptOutcome) -> Void = { _ in },
         health: @escaping @Sendable (AttemptPolicy.Health, Int) -> Void
     ) {
+        self.observe = observe
         self.terms = terms
         self.bound = bound
         self.claim = claim
@@ -78,6 +83,7 @@ public final class AttemptSettlement: Sendable {
                              estimated: true)
         }
         health(decision.health, terms.elapsedMilliseconds)
+        observe(outcome)
         return settled
     }
 

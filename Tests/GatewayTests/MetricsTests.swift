@@ -105,4 +105,25 @@ import TollgateTestSupport
             #expect(other.status == .notFound)
         }
     }
+
+    /// Attempts by the pipeline's typed outcome, fallbacks, and a stream's time to first event.
+    @Test func attemptsAreCountedByOutcomeWithFallbacks() async throws {
+        try await RoutingGatewayTests.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let before = try Self.parse(String(buffer: try await gateway.send(.get, "/metrics", bearer: gateway.adminKey).body))
+            // r-primary always fails with 500 and falls back to r-backup.
+            #expect(try await gateway.chat(key: key, ["model": "r-primary", "messages": RoutingGatewayTests.user]).status == .ok)
+            let stream = try await gateway.chat(key: key, ["model": "r-ok", "stream": true, "messages": RoutingGatewayTests.user])
+            #expect(stream.status == .ok)
+            let after = try Self.parse(String(buffer: try await gateway.send(.get, "/metrics", bearer: gateway.adminKey).body))
+            func delta(_ name: String, _ labels: [String: String]) -> Double {
+                Self.value(after, name, labels) - Self.value(before, name, labels)
+            }
+            #expect(delta("tollgate_attempts_total", ["outcome": "upstream_status", "model": "r-primary"]) == 1)
+            #expect(delta("tollgate_attempts_total", ["outcome": "answered", "model": "r-backup"]) == 1)
+            #expect(delta("tollgate_fallbacks_total", ["model": "r-backup"]) == 1)
+            #expect(delta("tollgate_attempts_total", ["outcome": "answered", "model": "r-ok"]) == 1)
+            #expect(delta("tollgate_time_to_first_token_seconds_count", ["model": "r-ok"]) == 1)
+        }
+    }
 }

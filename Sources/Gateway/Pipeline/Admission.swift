@@ -94,9 +94,10 @@ extension ProxyController {
         terms.endUser = call.endUser
         terms.run = call.run?.name
         terms.runStartedAt = call.run?.startedAt
-        let (board, clock, meter, id) = (routing.health, budgets.clock, meter, served.id)
+        let (board, clock, meter, id, metrics) = (routing.health, budgets.clock, meter, served.id, metrics)
         let settlement = AttemptSettlement(
-            terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder
+            terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder,
+            observe: { outcome in metrics.attempt(outcome, provider: served.provider, model: served.model) }
         ) { signal, milliseconds in
             switch signal {
             case .success: board.succeeded(id, milliseconds: milliseconds)
@@ -105,7 +106,8 @@ extension ProxyController {
             }
         }
         if price == nil { meter.unpriced(served.model) }
-        return Attempt(deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention)
+        if number > 1 { metrics.fallback(to: served.provider, model: served.model) }
+        return Attempt(deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention, metrics: metrics)
     }
 
 }

@@ -95,6 +95,7 @@ extension ProxyController {
         let deployment = attempt.deployment
         let upstream = PeekedStream(events.makeAsyncIterator())
         try await upstream.peek()
+        attempt.metrics.firstEvent(after: attempt.terms.elapsedMilliseconds, provider: deployment.provider, model: deployment.model)
         var headers = attempt.headers()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"

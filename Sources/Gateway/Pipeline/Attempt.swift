@@ -13,6 +13,8 @@ struct Attempt: Sendable {
     let settlement: AttemptSettlement
     /// Whether the request asked for the 12-hour prompt cache (see `UsageMeter.tokenUsage`).
     let longCacheRetention: Bool
+    /// Where a stream's time to first event is recorded.
+    let metrics: GatewayMetrics
 
     var terms: SettlementTerms { settlement.terms }
 

@@ -19,6 +19,7 @@ struct ProxyController {
     let budgets: BudgetService
     let idempotency: IdempotencyGuard
     let runs: RunBook
+    let metrics: GatewayMetrics
     let maxBodyBytes: Int
 
     func add(to group: RouterGroup<TollgateRequestContext>) {

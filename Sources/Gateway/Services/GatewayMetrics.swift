@@ -61,6 +61,26 @@ final class GatewayMetrics: Sendable {
         }.recordMilliseconds(event.latencyMilliseconds)
     }
 
+    /// Counts an attempt by how it ended (the pipeline's typed outcome: every endpoint alike).
+    func attempt(_ outcome: AttemptOutcome, provider: String, model: String) {
+        counter("tollgate_attempts_total", [("outcome", outcome.metricName), ("provider", provider), ("model", model)]).increment()
+    }
+
+    /// Counts an attempt made after an earlier one of the same request failed: a fallback.
+    func fallback(to provider: String, model: String) {
+        counter("tollgate_fallbacks_total", [("provider", provider), ("model", model)]).increment()
+    }
+
+    /// Records a stream's time to its first event, from the attempt's start.
+    func firstEvent(after milliseconds: Int, provider: String, model: String) {
+        let labels = [("provider", provider), ("model", model)]
+        let key = Self.key("tollgate_time_to_first_token_seconds", labels)
+        timers.withLock { timers in
+            if timers[key] == nil { timers[key] = Timer(label: "tollgate_time_to_first_token_seconds", dimensions: labels, factory: factory) }
+            return timers[key]!
+        }.recordMilliseconds(milliseconds)
+    }
+
     private func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
         let key = Self.key(name, labels)
         return counters.withLock { counters in
