@@ -80,7 +80,7 @@ public enum GatewayApp {
             databaseReachable: { health.isReachable }, logger: logger)
         let metrics = GatewayMetrics()
         let recorder = try UsageRecorder(
-            store: PostgresUsageStore(client: postgres, logger: logger), spool: try FileSpoolStorage(directory: configuration.spoolPath),
+            store: TimedUsageStore(store: PostgresUsageStore(client: postgres, logger: logger), metrics: metrics), spool: try FileSpoolStorage(directory: configuration.spoolPath),
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
             onWritten: { events, result in await budgets.written(events, result: result) },
             onRecorded: { event in metrics.record(event) })

@@ -45,6 +45,7 @@ import TollgateTestSupport
             let before = try Self.parse(String(buffer: try await gateway.send(.get, "/metrics", bearer: gateway.adminKey).body))
             for _ in 0..<3 { #expect(try await gateway.chat(key: key, BudgetTests.request).status == .ok) }
             #expect(try await gateway.chat(key: key, ["model": "mock-error-500", "messages": [["role": "user", "content": "hi"]]]).status != .ok)
+            try await gateway.flushUsage()
             let response = try await gateway.send(.get, "/metrics", bearer: gateway.adminKey)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let after = try Self.parse(String(buffer: response.body))
@@ -60,6 +61,10 @@ import TollgateTestSupport
             let cost = delta("tollgate_cost_usd_total", ["team_id": team.uuidString.lowercased(), "model": "gpt-4o-mini"])
             #expect(abs(cost - 3 * 0.00000645) < 1e-12)
             #expect(delta("tollgate_upstream_latency_seconds_count", served) == 3)
+            // The gateway's own time before each request's first attempt, and the rows written.
+            #expect(delta("tollgate_overhead_seconds_count", [:]) == 4)
+            #expect(delta("tollgate_usage_rows_written_total", [:]) == 4)
+            #expect(delta("tollgate_usage_write_seconds_count", ["result": "ok"]) >= 1)
             // Gauges read at scrape time.
             #expect(after.contains { $0.name == "tollgate_usage_queue_depth" })
             #expect(after.contains { $0.name == "tollgate_usage_spool_bytes" })

@@ -94,6 +94,7 @@ extension ProxyController {
                 return nil
             }
             run.attempts += 1
+            if run.attempts == 1 { metrics.overhead(ContinuousClock.now - context.arrival) }
             let attempt: Attempt
             do {
                 attempt = try self.attempt(call, number: run.attempts, route: plan.route, context: context, deployment: deployment, hold: hold)

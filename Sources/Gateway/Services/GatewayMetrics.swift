@@ -53,12 +53,7 @@ final class GatewayMetrics: Sendable {
         } else {
             counter("tollgate_unpriced_requests_total", [("model", model), ("provider", provider)]).increment()
         }
-        let labels = [("provider", provider), ("model", model)]
-        let key = Self.key("tollgate_upstream_latency_seconds", labels)
-        timers.withLock { timers in
-            if timers[key] == nil { timers[key] = Timer(label: "tollgate_upstream_latency_seconds", dimensions: labels, factory: factory) }
-            return timers[key]!
-        }.recordMilliseconds(event.latencyMilliseconds)
+        timer("tollgate_upstream_latency_seconds", [("provider", provider), ("model", model)]).recordMilliseconds(event.latencyMilliseconds)
     }
 
     /// Counts an attempt by how it ended (the pipeline's typed outcome: every endpoint alike).
@@ -73,12 +68,29 @@ final class GatewayMetrics: Sendable {
 
     /// Records a stream's time to its first event, from the attempt's start.
     func firstEvent(after milliseconds: Int, provider: String, model: String) {
-        let labels = [("provider", provider), ("model", model)]
-        let key = Self.key("tollgate_time_to_first_token_seconds", labels)
-        timers.withLock { timers in
-            if timers[key] == nil { timers[key] = Timer(label: "tollgate_time_to_first_token_seconds", dimensions: labels, factory: factory) }
-            return timers[key]!
-        }.recordMilliseconds(milliseconds)
+        timer("tollgate_time_to_first_token_seconds", [("provider", provider), ("model", model)]).recordMilliseconds(milliseconds)
+    }
+
+    /// Records the gateway's own time on a request before its first upstream attempt: reading and
+    /// checking the body, authentication, planning, the candidate check and admission.
+    func overhead(_ duration: Duration) {
+        timer("tollgate_overhead_seconds", []).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Records one batch write of usage rows to the store, and whether it succeeded.
+    func usageWrite(_ duration: Duration, rows: Int, ok: Bool) {
+        timer("tollgate_usage_write_seconds", [("result", ok ? "ok" : "error")]).recordNanoseconds(duration.nanoseconds)
+        if ok { counter("tollgate_usage_rows_written_total", []).increment(by: Int64(rows)) }
+    }
+
+    private func timer(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Timer {
+        let key = Self.key(name, labels)
+        return timers.withLock { timers in
+            if let known = timers[key] { return known }
+            let made = Timer(label: name, dimensions: labels, factory: factory)
+            timers[key] = made
+            return made
+        }
     }
 
     private func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
@@ -128,5 +140,36 @@ final class GatewayMetrics: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: scrape(recorder: recorder, health: health, budgets: budgets, now: now)))
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
+
+/// A usage store whose batch writes are timed into the metrics.
+struct TimedUsageStore: UsageStore {
+    let store: any UsageStore
+    let metrics: GatewayMetrics
+
+    func insert(_ events: [UsageEvent]) async throws -> UsageWriteResult {
+        let start = ContinuousClock.now
+        do {
+            let result = try await store.insert(events)
+            metrics.usageWrite(ContinuousClock.now - start, rows: events.count, ok: true)
+            return result
+        } catch {
+            metrics.usageWrite(ContinuousClock.now - start, rows: events.count, ok: false)
+            throw error
+        }
+    }
+
+    func reject(_ event: UsageEvent, reason: String) async throws {
+        try await store.reject(event, reason: reason)
     }
 }
