@@ -52,8 +52,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class Gateway:
-    def __init__(self, url: str, mock_url: str, install_dir: Path):
+    def __init__(self, url: str, mock_url: str, install_dir: Path, metrics_url: str = ""):
         self.url = url
+        self.metrics_url = metrics_url
         self.mock_url = mock_url
         # Where the gateway's binary runs from: a directory holding nothing else.
         self.install_dir = install_dir
@@ -130,7 +131,7 @@ def gateway():
         subprocess.run(["swift", "build"], cwd=ROOT, check=True)
     workdir = Path(tempfile.mkdtemp(prefix="tollgate-e2e-"))
     workdir.chmod(0o755)  # the managed PostgreSQL runs as the postgres user when we are root
-    mock_port, port = free_port(), free_port()
+    mock_port, port, metrics_port = free_port(), free_port(), free_port()
     mock_log, gateway_log = workdir / "mock.log", workdir / "gateway.log"
     mock = subprocess.Popen([str(BINARY), "mock-upstream", "--port", str(mock_port)],
                             stdout=mock_log.open("w"), stderr=subprocess.STDOUT)
@@ -150,12 +151,13 @@ def gateway():
     config = workdir / "tollgate.yaml"
     config.write_text(ROUTING_YAML.format(mock_url=mock_url))
     server = subprocess.Popen(
-        [str(installed), "serve", "--port", str(port), "--data-dir", str(workdir / "data"), "--config", str(config)],
+        [str(installed), "serve", "--port", str(port), "--data-dir", str(workdir / "data"), "--config", str(config),
+         "--metrics-port", str(metrics_port)],
         cwd=install, env=env, stdout=gateway_log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_for(mock_url.removesuffix("/v1") + "/health", mock, mock_log)
         wait_for(f"http://127.0.0.1:{port}/health", server, gateway_log)
-        yield Gateway(f"http://127.0.0.1:{port}", mock_url, install)
+        yield Gateway(f"http://127.0.0.1:{port}", mock_url, install, f"http://127.0.0.1:{metrics_port}")
     finally:
         stop(server)
         stop(mock)

@@ -39,3 +39,26 @@ def test_lists_and_reports_are_tables_on_a_terminal(gateway):
     # --json on a terminal, and any pipe, print the server's JSON.
     assert json.loads(gateway.cli_on_terminal("report", "--team", name, "--json"))["totals"]["requests"] == 3
     assert gateway.cli("report", "--team", name)["totals"]["requests"] == 3
+
+
+def test_the_metrics_port_serves_metrics_alone_without_a_key(gateway):
+    import urllib.error
+    import urllib.request
+    _, key = gateway.new_key()
+    openai.OpenAI(api_key=key, base_url=gateway.url + "/v1", max_retries=0).chat.completions.create(
+        model="gpt-6-luna", messages=[{"role": "user", "content": "hello there"}], max_tokens=5)
+    with urllib.request.urlopen(gateway.metrics_url + "/metrics", timeout=10) as response:
+        assert response.headers["content-type"].startswith("text/plain")
+        text = response.read().decode()
+    assert any(line.startswith("tollgate_requests_total{") and 'model="gpt-6-luna"' in line for line in text.splitlines())
+    # Nothing else is served there, and the main port still wants the admin key.
+    try:
+        urllib.request.urlopen(gateway.metrics_url + "/admin/teams", timeout=10)
+        raise AssertionError("the metrics port served /admin/teams")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+    try:
+        urllib.request.urlopen(gateway.url + "/metrics", timeout=10)
+        raise AssertionError("the main port served /metrics without a key")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import OpenAIWire
@@ -71,43 +70,6 @@ import TollgateTestSupport
             #expect(Self.value(after, "tollgate_deployment_state", ["deployment": "openai/gpt-4o-mini", "state": "healthy"]) == 1)
             // No key or request ids among the labels.
             #expect(after.allSatisfy { $0.labels["key_id"] == nil && $0.labels["request_id"] == nil })
-        }
-    }
-
-    /// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw HarnessError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    @Test func aMetricsPortServesTheMetricsWithoutAKey() async throws {
-        let port = try Self.freePort()
-        try await GatewayHarness.run(configure: { $0.metricsPort = port }) { gateway in
-            let (_, key) = try await gateway.makeCaller()
-            #expect(try await gateway.chat(key: key, BudgetTests.request).status == .ok)
-            var samples: [Sample] = []
-            // The port opens with the gateway's services; it may take a moment after the main one.
-            for _ in 0..<100 {
-                if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5)),
-                   response.status == .ok {
-                    samples = try Self.parse(String(buffer: try await response.body.collect(upTo: 1 << 22)))
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(Self.value(samples, "tollgate_requests_total", ["model": "gpt-4o-mini", "status": "200"]) == 1)
-            // Only /metrics is there.
-            let other = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/teams"), timeout: .seconds(5))
-            #expect(other.status == .notFound)
         }
     }
 
