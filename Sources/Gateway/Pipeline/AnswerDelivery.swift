@@ -49,11 +49,11 @@ extension ProxyController {
 
     /// A whole upstream answer: its usage checked and read (estimated from `prompt` and
     /// `completion` when the upstream reported none), priced into the answer and settled.
-    static func deliver(_ answer: UpstreamAnswer, attempt: Attempt, prompt: String, completion: @autoclosure () -> String) throws -> Response {
+    static func deliver(_ answer: UpstreamAnswer, attempt: Attempt, prompt: @autoclosure () -> String, completion: @autoclosure () -> String) throws -> Response {
         if let usage = answer.usage, !usage.isPlausible {
             throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
         }
-        let usage = answer.usage.map(attempt.tokens) ?? TokenEstimate.usage(prompt: prompt, completion: completion())
+        let usage = answer.usage.map(attempt.tokens) ?? TokenEstimate.usage(prompt: prompt(), completion: completion())
         return deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
                        pricesUsage: answer.usage != nil, attempt: attempt)
     }

@@ -29,14 +29,23 @@ struct RoutedRequest: Sendable {
 }
 
 extension RoutedRequest {
+    /// A request's facts as every endpoint reads them: the prompt's estimated tokens decide what
+    /// the candidates must take (`needs`) and what counts against the key's `tpm_limit`.
+    init(
+        principal: Principal, task: String, requested: String?, prices: PriceTable, setup: RoutingSetup, shape: RequestShape,
+        streamed: Bool, images: Bool, tools: Bool, promptText: String, endUser: String?
+    ) {
+        let promptTokens = TokenEstimate.tokens(in: promptText)
+        self.init(
+            principal: principal, task: task, requested: requested, prices: prices, setup: setup, shape: shape, streamed: streamed,
+            needs: RequestNeeds(images: images, tools: tools, promptTokens: promptTokens),
+            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0), endUser: endUser)
+    }
+
     /// A chat completion's facts, each read from the body once.
     init(_ chat: ChatCompletionRequest, principal: Principal, task: String, prices: PriceTable, setup: RoutingSetup) {
-        let shape = RequestShape(chat)
-        let promptTokens = TokenEstimate.tokens(in: chat.promptText)
-        self.init(
-            principal: principal, task: task, requested: chat.requestedModel, prices: prices, setup: setup, shape: shape,
-            streamed: chat.isStreaming, needs: RequestNeeds(images: chat.hasImages, tools: chat.hasTools, promptTokens: promptTokens),
-            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0), endUser: chat.endUser)
+        self.init(principal: principal, task: task, requested: chat.requestedModel, prices: prices, setup: setup, shape: RequestShape(chat),
+                  streamed: chat.isStreaming, images: chat.hasImages, tools: chat.hasTools, promptText: chat.promptText, endUser: chat.endUser)
     }
 }
 

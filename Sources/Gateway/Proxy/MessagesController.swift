@@ -25,13 +25,13 @@ extension ProxyController {
         call.run = try await run(request, principal: principal)
         let headers = Self.anthropicHeaders(request)
         let logger = context.logger
+        let prompt = messages.promptText
         let failureEvent: @Sendable (ProviderError) -> ByteBuffer = { failure in
             AnthropicEnvelope.failureEvent(status: 500, failure.envelope).wireBytes
         }
         return try await once(request, body: body, principal: principal, streamed: messages.isStreaming, context: context) {
             try await route(call, context: context) { [messages, providers] attempt in
                 let deployment = attempt.deployment
-                let prompt = messages.promptText
                 if deployment.kind == .anthropic {
                     if messages.isStreaming {
                         let events = try await providers.anthropic.streamMessages(messages, headers: headers, on: deployment, logger: logger)
@@ -108,10 +108,8 @@ extension RoutedRequest {
     init(_ messages: MessagesRequest, principal: Principal, task: String, prices: PriceTable, setup: RoutingSetup) {
         var shape = RequestShape(inputBound: messages.inputTokenBound, maxOutput: messages.body["max_tokens"]?.intValue)
         shape.cacheWrites = messages.cacheControl
-        let promptTokens = TokenEstimate.tokens(in: messages.promptText)
-        self.init(
-            principal: principal, task: task, requested: messages.requestedModel, prices: prices, setup: setup, shape: shape,
-            streamed: messages.isStreaming, needs: RequestNeeds(images: messages.hasImages, tools: messages.hasTools, promptTokens: promptTokens),
-            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0), endUser: messages.endUser)
+        self.init(principal: principal, task: task, requested: messages.requestedModel, prices: prices, setup: setup, shape: shape,
+                  streamed: messages.isStreaming, images: messages.hasImages, tools: messages.hasTools, promptText: messages.promptText,
+                  endUser: messages.endUser)
     }
 }

@@ -29,10 +29,10 @@ extension ProxyController {
         var call = RoutedRequest(responses, principal: principal, task: task, prices: meter.prices.table, setup: routing.current)
         call.run = try await run(request, principal: principal)
         let logger = context.logger
+        let prompt = responses.promptText
         return try await once(request, body: body, principal: principal, streamed: responses.isStreaming, context: context) {
             try await route(call, context: context) { [responses, providers] attempt in
                 let deployment = attempt.deployment
-                let prompt = responses.promptText
                 if deployment.kind == .openAICompatible, deployment.responsesAPI {
                     if responses.isStreaming {
                         let events = try await providers.openAICompatible.streamResponses(responses, on: deployment, logger: logger)
@@ -91,10 +91,8 @@ extension RoutedRequest {
         var shape = RequestShape(inputBound: responses.inputTokenBound, maxOutput: responses.maxOutputTokens, outputField: "max_output_tokens")
         shape.billing = BillingMode(serviceTier: responses.serviceTier, thinking: false)
         shape.longCacheRetention = responses.asksLongCacheRetention
-        let promptTokens = TokenEstimate.tokens(in: responses.promptText)
-        self.init(
-            principal: principal, task: task, requested: responses.requestedModel, prices: prices, setup: setup, shape: shape,
-            streamed: responses.isStreaming, needs: RequestNeeds(images: responses.hasImages, tools: responses.hasTools, promptTokens: promptTokens),
-            rateTokens: principal.key.tpmLimit == nil ? 0 : promptTokens.saturatingAdd(shape.maxOutput ?? 0), endUser: responses.endUser)
+        self.init(principal: principal, task: task, requested: responses.requestedModel, prices: prices, setup: setup, shape: shape,
+                  streamed: responses.isStreaming, images: responses.hasImages, tools: responses.hasTools, promptText: responses.promptText,
+                  endUser: responses.endUser)
     }
 }

@@ -17,10 +17,11 @@ import Synchronization
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    /// The swift-metrics handles made so far, by name and labels (making one takes the registry's lock).
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let costs = Mutex<[String: CoreMetrics.FloatingPointCounter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// The handles of each kind of metered attempt, made on its first event: recording an event
+    /// then takes one lock and no string building (it runs once per attempt).
+    private let series = Mutex<[SeriesKey: Series]>([:])
+    /// Other swift-metrics handles made so far, by name and labels (making one takes the registry's lock).
+    private let handles = Mutex<[String: any Sendable]>([:])
 
     /// Upstream latency buckets, seconds: from a fast cache hit to a long generation.
     static let latencyBuckets: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -32,79 +33,99 @@ final class GatewayMetrics: Sendable {
         self.factory = factory
     }
 
+    /// What sets one metered attempt's series apart.
+    private struct SeriesKey: Hashable {
+        var status: Int
+        var model: String
+        var provider: String
+        var route: String
+        var streamed: Bool
+        var teamID: UUID
+    }
+
+    /// The token buckets, in `TokenUsage`'s order.
+    static let buckets = ["uncached_input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"]
+
+    /// The handles one kind of metered attempt moves.
+    private struct Series: Sendable {
+        let requests: CoreMetrics.Counter
+        let tokens: [CoreMetrics.Counter]
+        let cost: CoreMetrics.FloatingPointCounter
+        let unpriced: CoreMetrics.Counter
+        let latency: CoreMetrics.Timer
+
+        init(_ key: SeriesKey, factory: PrometheusMetricsFactory) {
+            let served = [("model", key.model), ("provider", key.provider)]
+            requests = Counter(label: "tollgate_requests_total", dimensions: [
+                ("status", String(key.status)), ("model", key.model), ("provider", key.provider), ("route", key.route), ("streamed", String(key.streamed)),
+            ], factory: factory)
+            tokens = GatewayMetrics.buckets.map { Counter(label: "tollgate_tokens_total", dimensions: [("bucket", $0)] + served, factory: factory) }
+            cost = FloatingPointCounter(label: "tollgate_cost_usd_total", dimensions: [("team_id", key.teamID.uuidString.lowercased()), ("model", key.model)],
+                                        factory: factory)
+            unpriced = Counter(label: "tollgate_unpriced_requests_total", dimensions: served, factory: factory)
+            latency = Timer(label: "tollgate_upstream_latency_seconds", dimensions: [("provider", key.provider), ("model", key.model)], factory: factory)
+        }
+    }
+
     /// Counts one metered attempt: the request by status, its tokens by bucket, its cost, its latency.
     func record(_ event: UsageEvent) {
-        let model = event.servedModel, provider = event.provider
-        counter("tollgate_requests_total", [("status", String(event.status)), ("model", model), ("provider", provider), ("route", event.route),
-                                            ("streamed", String(event.streamed))]).increment()
-        let buckets = [("uncached_input", event.usage.uncachedInput), ("cache_read", event.usage.cacheRead),
-                       ("cache_write", event.usage.cacheWrite), ("cache_write_1h", event.usage.cacheWrite1h),
-                       ("output", event.usage.output), ("reasoning", event.usage.reasoning)]
-        for (bucket, tokens) in buckets where tokens > 0 {
-            counter("tollgate_tokens_total", [("bucket", bucket), ("model", model), ("provider", provider)]).increment(by: Int64(tokens))
+        let key = SeriesKey(status: event.status, model: event.servedModel, provider: event.provider, route: event.route,
+                            streamed: event.streamed, teamID: event.teamID)
+        let series = self.series.withLock { series in
+            if let known = series[key] { return known }
+            let made = Series(key, factory: factory)
+            series[key] = made
+            return made
         }
-        if let cost = event.cost {
-            let labels = [("team_id", event.teamID.uuidString.lowercased()), ("model", model)]
-            let key = Self.key("tollgate_cost_usd_total", labels)
-            costs.withLock { costs in
-                if costs[key] == nil { costs[key] = FloatingPointCounter(label: "tollgate_cost_usd_total", dimensions: labels, factory: factory) }
-                return costs[key]!
-            }.increment(by: NSDecimalNumber(decimal: cost.amount).doubleValue)
-        } else {
-            counter("tollgate_unpriced_requests_total", [("model", model), ("provider", provider)]).increment()
+        series.requests.increment()
+        let usage = event.usage
+        for (counter, tokens) in zip(series.tokens, [usage.uncachedInput, usage.cacheRead, usage.cacheWrite, usage.cacheWrite1h, usage.output, usage.reasoning])
+        where tokens > 0 {
+            counter.increment(by: Int64(tokens))
         }
-        timer("tollgate_upstream_latency_seconds", [("provider", provider), ("model", model)]).recordMilliseconds(event.latencyMilliseconds)
+        // Metrics only: the books keep the exact decimal; a scrape's float is enough for a chart.
+        if let cost = event.cost { series.cost.increment(by: NSDecimalNumber(decimal: cost.amount).doubleValue) } else { series.unpriced.increment() }
+        series.latency.recordMilliseconds(event.latencyMilliseconds)
     }
 
     /// Counts an attempt by how it ended (the pipeline's typed outcome: every endpoint alike).
     func attempt(_ outcome: AttemptOutcome, provider: String, model: String) {
-        counter("tollgate_attempts_total", [("outcome", outcome.metricName), ("provider", provider), ("model", model)]).increment()
+        handle("tollgate_attempts_total", [("outcome", outcome.metricName), ("provider", provider), ("model", model)], Counter.init).increment()
     }
 
     /// Counts an attempt made after an earlier one of the same request failed: a fallback.
     func fallback(to provider: String, model: String) {
-        counter("tollgate_fallbacks_total", [("provider", provider), ("model", model)]).increment()
+        handle("tollgate_fallbacks_total", [("provider", provider), ("model", model)], Counter.init).increment()
     }
 
     /// Records a stream's time to its first event, from the attempt's start.
     func firstEvent(after milliseconds: Int, provider: String, model: String) {
-        timer("tollgate_time_to_first_token_seconds", [("provider", provider), ("model", model)]).recordMilliseconds(milliseconds)
+        handle("tollgate_time_to_first_token_seconds", [("provider", provider), ("model", model)], Timer.init).recordMilliseconds(milliseconds)
     }
 
     /// Records the gateway's own time on a request before its first upstream attempt: reading and
     /// checking the body, authentication, planning, the candidate check and admission.
     func overhead(_ duration: Duration) {
-        timer("tollgate_overhead_seconds", []).recordNanoseconds(duration.nanoseconds)
+        handle("tollgate_overhead_seconds", [], Timer.init).recordNanoseconds(duration.nanoseconds)
     }
 
     /// Records one batch write of usage rows to the store, and whether it succeeded.
     func usageWrite(_ duration: Duration, rows: Int, ok: Bool) {
-        timer("tollgate_usage_write_seconds", [("result", ok ? "ok" : "error")]).recordNanoseconds(duration.nanoseconds)
-        if ok { counter("tollgate_usage_rows_written_total", []).increment(by: Int64(rows)) }
+        handle("tollgate_usage_write_seconds", [("result", ok ? "ok" : "error")], Timer.init).recordNanoseconds(duration.nanoseconds)
+        if ok { handle("tollgate_usage_rows_written_total", [], Counter.init).increment(by: Int64(rows)) }
     }
 
-    private func timer(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Self.key(name, labels)
-        return timers.withLock { timers in
-            if let known = timers[key] { return known }
-            let made = Timer(label: name, dimensions: labels, factory: factory)
-            timers[key] = made
+    /// The handle named `name` with `labels`, made by `make` the first time.
+    private func handle<Handle: Sendable>(
+        _ name: String, _ labels: [(String, String)], _ make: (String, [(String, String)], any MetricsFactory) -> Handle
+    ) -> Handle {
+        let key = ([name] + labels.flatMap { [$0.0, $0.1] }).joined(separator: "\u{0}")
+        return handles.withLock { handles in
+            if let known = handles[key] as? Handle { return known }
+            let made = make(name, labels, factory)
+            handles[key] = made
             return made
         }
-    }
-
-    private func counter(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Counter {
-        let key = Self.key(name, labels)
-        return counters.withLock { counters in
-            if let known = counters[key] { return known }
-            let made = Counter(label: name, dimensions: labels, factory: factory)
-            counters[key] = made
-            return made
-        }
-    }
-
-    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
-        ([name] + labels.flatMap { [$0.0, $0.1] }).joined(separator: "\u{0}")
     }
 
     /// The text exposition, with the gauges read now: the usage queue and spool, each deployment's
