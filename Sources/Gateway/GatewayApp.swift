@@ -105,7 +105,8 @@ public enum GatewayApp {
         let reporter = SpendReporter(store: PostgresSpendReportStore(client: postgres, logger: logger), recorder: recorder)
         // Failed authentications, admin and team keys alike, counted per client address.
         let failures = FailedAuthLimiter(maxFailures: configuration.maxFailedAuthPerMinute)
-        let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures))
+        let sessions = DashboardSessions(adminKey: adminKey, clock: configuration.clock)
+        let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures, sessions: sessions))
         ProxyController(
             routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
             meter: meter, budgets: budgets, idempotency: IdempotencyGuard(store: idempotencyStore, clock: configuration.clock),
@@ -115,12 +116,22 @@ public enum GatewayApp {
         v1.get("spend") { request, context in
             try await reporter.report(for: request, forcedTeam: try context.requirePrincipal().team.id)
         }
+        let usageList = UsageListController(store: PostgresUsageListStore(client: postgres, logger: logger), recorder: recorder)
+        v1.get("usage") { request, context in
+            try await usageList.list(request, forcedTeam: try context.requirePrincipal().team.id)
+        }
+        let whatIf = WhatIfController(store: PostgresWhatIfStore(client: postgres, logger: logger), prices: prices, recorder: recorder,
+                                      clock: configuration.clock)
+        v1.get("what-if") { request, context in
+            try await whatIf.whatIf(request, forcedTeam: try context.requirePrincipal().team.id)
+        }
 
-        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures))
+        let admin = router.group("admin").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures, sessions: sessions))
+        DashboardController(sessions: sessions, adminKey: adminKey, cache: cache, failures: failures).add(to: router)
         router.group("metrics").add(middleware: AdminAuthMiddleware(adminKey: adminKey, failures: failures)).get { _, _ in
             metrics.response(recorder: recorder, health: routing.health, budgets: budgets, now: configuration.clock())
         }
-        AdminController(
+        let adminController = AdminController(
             teams: governance, keys: governance, cache: cache, budgets: budgets, reporter: reporter,
             isKnownModel: { model in
                 let table = prices.table
@@ -136,10 +147,12 @@ public enum GatewayApp {
             },
             maxBodyBytes: configuration.maxBodyBytes,
             allowPrivateWebhooks: configuration.allowPrivateWebhooks
-        ).add(to: admin)
+        )
+        adminController.add(to: admin)
+        v1.get("team", use: adminController.ownTeam)
         PriceController(sync: priceSync, maxBodyBytes: configuration.maxBodyBytes, catalogue: catalogue).add(to: admin)
-        WhatIfController(store: PostgresWhatIfStore(client: postgres, logger: logger), prices: prices, recorder: recorder,
-                         clock: configuration.clock).add(to: admin)
+        whatIf.add(to: admin)
+        admin.get("usage") { request, _ in try await usageList.list(request, forcedTeam: nil) }
         DeploymentController(routing: routing, clock: configuration.clock).add(to: admin)
         RepriceController(
             repricer: PostgresRepricer(client: postgres, logger: logger), meter: meter, budgets: budgets, maxBodyBytes: configuration.maxBodyBytes

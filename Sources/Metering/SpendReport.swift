@@ -20,15 +20,24 @@ public struct SpendQuery: Sendable, Equatable {
     public var endUser: String?
     /// Only calls of this run (`X-Tollgate-Run`).
     public var run: String?
+    /// The IANA time zone whose calendar days `day` rows follow; nil is UTC.
+    public var timeZone: String?
 
-    public init(from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil, endUser: String? = nil, run: String? = nil) {
+    public init(
+        from: Date, to: Date, groupBy: [ReportDimension], teamID: UUID? = nil, endUser: String? = nil, run: String? = nil,
+        timeZone: String? = nil
+    ) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
         self.teamID = teamID
         self.endUser = endUser
         self.run = run
+        self.timeZone = timeZone
     }
+
+    /// Days are UTC days: the daily rollup can answer.
+    public var daysAreUTC: Bool { timeZone == nil || timeZone == "UTC" }
 }
 
 /// Token and cost sums over a set of requests.
@@ -44,6 +53,8 @@ public struct SpendTotals: Sendable, Equatable {
     public var cost: Money = .zero
     /// Requests for models without a price: counted, never priced at zero silently.
     public var unpricedRequests: Int = 0
+    /// Requests billed from Tollgate's token estimate, the upstream having reported no usage.
+    public var estimatedRequests: Int = 0
 
     public init() {}
 
@@ -57,6 +68,7 @@ public struct SpendTotals: Sendable, Equatable {
         sum.reasoningTokens += rhs.reasoningTokens
         sum.cost += rhs.cost
         sum.unpricedRequests += rhs.unpricedRequests
+        sum.estimatedRequests += rhs.estimatedRequests
         return sum
     }
 }
@@ -69,7 +81,7 @@ public struct SpendRow: Sendable, Equatable {
     public var keyName: String?
     public var model: String?
     public var task: String?
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, in the query's time zone (UTC unless it names one).
     public var day: String?
     public var provider: String?
     /// The alias or task route that chose the model, or `direct`.

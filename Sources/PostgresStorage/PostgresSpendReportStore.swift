@@ -34,7 +34,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             run: "NULL::text",
             sums: [
                 "sum(u.requests)", "sum(u.input_tokens)", "sum(u.cached_input_tokens)", "sum(u.cache_write_tokens)",
-                "sum(u.output_tokens)", "sum(u.reasoning_tokens)", "coalesce(sum(u.cost_usd), 0)", "sum(u.unpriced_requests)",
+                "sum(u.output_tokens)", "sum(u.reasoning_tokens)", "coalesce(sum(u.cost_usd), 0)", "sum(u.unpriced_requests)", "sum(u.estimated_requests)",
             ],
             range: "u.day >= ($1 AT TIME ZONE 'UTC')::date AND u.day < ($2 AT TIME ZONE 'UTC')::date"
         )
@@ -42,13 +42,13 @@ public struct PostgresSpendReportStore: SpendReportStore {
         static let events = Source(
             table: "usage_events",
             model: "u.served_model",
-            day: "to_char((u.created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')",
+            day: "to_char((u.created_at AT TIME ZONE $6::text)::date, 'YYYY-MM-DD')",
             endUser: "u.end_user",
             run: "u.run",
             sums: [
                 "count(*)", "sum(u.uncached_input_tokens + u.cache_read_tokens + u.cache_write_tokens + u.cache_write_1h_tokens)",
                 "sum(u.cache_read_tokens)", "sum(u.cache_write_tokens + u.cache_write_1h_tokens)", "sum(u.output_tokens)", "sum(u.reasoning_tokens)",
-                "coalesce(sum(u.cost_usd), 0)", "count(*) FILTER (WHERE u.cost_usd IS NULL)",
+                "coalesce(sum(u.cost_usd), 0)", "count(*) FILTER (WHERE u.cost_usd IS NULL)", "count(*) FILTER (WHERE u.usage_estimated)",
             ],
             range: "u.created_at >= $1 AND u.created_at < $2"
         )
@@ -60,7 +60,9 @@ public struct PostgresSpendReportStore: SpendReportStore {
 
     public func spend(_ query: SpendQuery) async throws -> [SpendRow] {
         let byRun = query.run != nil || query.groupBy.contains(.run)
-        let source = !byRun && Self.isWholeDay(query.from) && Self.isWholeDay(query.to) ? Source.rollup : Source.events
+        // The rollup keeps UTC days: a report whose days follow another time zone reads the events.
+        let rollupAnswers = !byRun && query.daysAreUTC && Self.isWholeDay(query.from) && Self.isWholeDay(query.to)
+        let source = rollupAnswers ? Source.rollup : Source.events
         return try await spend(query, from: source)
     }
 
@@ -96,6 +98,8 @@ public struct PostgresSpendReportStore: SpendReportStore {
         binds.append(query.teamID)
         binds.append(query.endUser)
         binds.append(query.run)
+        // $6, the time zone of the events' days (the rollup's are UTC days and need none).
+        if source.table == Source.events.table { binds.append(query.daysAreUTC ? "UTC" : query.timeZone) }
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
 
         var report: [SpendRow] = []
@@ -110,6 +114,7 @@ public struct PostgresSpendReportStore: SpendReportStore {
             totals.reasoningTokens = try columns[16].decode(Int?.self) ?? 0
             totals.cost = try columns[17].decode(String?.self).flatMap(Money.init) ?? .zero
             totals.unpricedRequests = try columns[18].decode(Int?.self) ?? 0
+            totals.estimatedRequests = try columns[19].decode(Int?.self) ?? 0
             // An ungrouped report over no rows still yields one row of zeros: skip it.
             if groupExpressions.isEmpty && totals.requests == 0 { continue }
             var line = SpendRow(totals: totals)

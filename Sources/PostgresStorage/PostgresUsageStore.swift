@@ -106,15 +106,15 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
             \(skippingWritten ? "ON CONFLICT (request_id, attempt) DO NOTHING" : "")
             RETURNING created_at, team_id, key_id, task, served_model, provider, uncached_input_tokens, cache_read_tokens,
                 cache_write_tokens + cache_write_1h_tokens AS cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
-                budget_period_start, route, end_user, run, run_started_at
+                budget_period_start, route, end_user, run, run_started_at, usage_estimated
         ), rolled AS (
             INSERT INTO usage_daily AS d (
                 day, team_id, key_id, task, model, provider, route, end_user, requests, input_tokens, cached_input_tokens,
-                cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests)
+                cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, estimated_requests)
             SELECT (created_at AT TIME ZONE 'UTC')::date, team_id, key_id, task, served_model, provider, route, coalesce(end_user, ''), count(*),
                 sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens), sum(cache_read_tokens),
                 sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), coalesce(sum(cost_usd), 0),
-                count(*) FILTER (WHERE cost_usd IS NULL)
+                count(*) FILTER (WHERE cost_usd IS NULL), count(*) FILTER (WHERE usage_estimated)
             FROM inserted
             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
             ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
@@ -126,7 +126,8 @@ func usageBatchSQL(skippingWritten: Bool) -> String {
                 output_tokens = d.output_tokens + EXCLUDED.output_tokens,
                 reasoning_tokens = d.reasoning_tokens + EXCLUDED.reasoning_tokens,
                 cost_usd = d.cost_usd + EXCLUDED.cost_usd,
-                unpriced_requests = d.unpriced_requests + EXCLUDED.unpriced_requests
+                unpriced_requests = d.unpriced_requests + EXCLUDED.unpriced_requests,
+                estimated_requests = d.estimated_requests + EXCLUDED.estimated_requests
             RETURNING 1
         ), spent AS (
             INSERT INTO budget_spend AS b (scope_kind, scope_id, period_start, spent_usd)

@@ -52,7 +52,8 @@ import TollgateTestSupport
             #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
             let table = Self.parseCSV(String(buffer: response.body))
             #expect(table.first == ["team_id", "team", "key_id", "key", "model", "task", "requests", "input_tokens", "cached_input_tokens",
-                                    "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests"])
+                                    "cache_write_tokens", "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests",
+                                    "estimated_requests"])
             let rows = table.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(table[0], $0)) }
             #expect(rows.count == json["rows"]?.arrayValue?.count)
             #expect(rows.allSatisfy { $0["team"] == "Acme, \"Labs\"" })

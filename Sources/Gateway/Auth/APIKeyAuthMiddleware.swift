@@ -4,7 +4,8 @@ import Hummingbird
 import HTTPTypes
 
 /// Authenticates `/v1/…` calls by their `Authorization: Bearer tg-…` key (or `x-api-key: tg-…`,
-/// as the Anthropic SDK sends it) and sets the principal.
+/// as the Anthropic SDK sends it) and sets the principal. A read (GET) may instead carry a team
+/// key's dashboard session cookie: the key it signed in with is looked up, and checked, again.
 ///
 /// A client address with too many failed attempts in the last minute is refused (429) before any
 /// lookup; a key that cannot be checked because the database is down and was never seen gets 503.
@@ -12,20 +13,29 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
     typealias Context = TollgateRequestContext
     let cache: PrincipalCache
     let failures: FailedAuthLimiter
+    var sessions: DashboardSessions?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let address = context.clientAddress
         if let retryAfter = failures.retryAfter(address) {
             throw GatewayError.tooManyFailedAttempts(retryAfter: retryAfter)
         }
-        guard let secret = bearerToken(request) ?? request.headers[.xAPIKey] else {
+        let secretHash: String?
+        let shown: String
+        if let secret = bearerToken(request) ?? request.headers[.xAPIKey] {
+            secretHash = secret.hasPrefix(APIKeySecret.scheme) && secret.utf8.count < 200 ? APIKeySecret.hash(secret) : nil
+            shown = APIKeySecret.prefix(of: secret) + "…"
+        } else if request.method == .get || request.method == .head, case .team(let hash)? = sessions?.identity(of: request) {
+            secretHash = hash
+            shown = "(the dashboard session's key)"
+        } else {
             failures.recordFailure(address)
             throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…' (or 'x-api-key: tg-…').", code: "missing_api_key")
         }
         let found: Principal?
-        if secret.hasPrefix(APIKeySecret.scheme), secret.utf8.count < 200 {
+        if let secretHash {
             do {
-                found = try await cache.principal(secretHash: APIKeySecret.hash(secret))
+                found = try await cache.principal(secretHash: secretHash)
             } catch {
                 context.logger.error("cannot check an API key: the key store does not answer", metadata: [LogKey.error: "\(error)"])
                 throw GatewayError.unavailable("API keys cannot be checked right now; try again shortly.")
@@ -35,7 +45,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
         }
         guard let principal = found else {
             failures.recordFailure(address)
-            throw GatewayError.unauthorized("Incorrect API key provided: \(APIKeySecret.prefix(of: secret))…. Ask your platform admin for a Tollgate key.")
+            throw GatewayError.unauthorized("Incorrect API key provided: \(shown). Ask your platform admin for a Tollgate key.")
         }
         switch principal.refusal(at: Date()) {
         case .revoked:

@@ -175,6 +175,20 @@ struct AdminController {
         return try JSONBody.response(try await view(key))
     }
 
+    /// `GET /v1/team`: the calling key's team, with its budget, and the team's keys with theirs.
+    /// The alert webhook's address stays the admin's (it may carry a token).
+    @Sendable func ownTeam(_ request: Request, context: TollgateRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        var team = try await view(principal.team)
+        team.team.alertWebhookURL = nil
+        var views: [KeyView] = []
+        for key in try await keys.keys(teamID: principal.team.id) {
+            let status = try await budgets.status(Principal(key: key, team: principal.team))
+            views.append(KeyView(apiKey: key, budget: status.first { $0.kind == .key }))
+        }
+        return try JSONBody.response(OwnTeamView(team: team, keys: views))
+    }
+
     /// A key with its own budget status, in its team's period.
     private func view(_ key: APIKey, secret: String? = nil) async throws -> KeyView {
         guard let team = try await teams.team(id: key.teamID) else { return KeyView(apiKey: key, secret: secret) }

@@ -114,6 +114,13 @@ struct KeyView: Encodable {
     }
 }
 
+/// `GET /v1/team`: the team and its keys.
+struct OwnTeamView: Encodable {
+    var object = "team"
+    var team: TeamView
+    var keys: [KeyView]
+}
+
 struct ListView<Item: Encodable>: Encodable {
     var object = "list"
     var data: [Item]

@@ -72,11 +72,12 @@ enum JSONBody {
     }
 }
 
-/// Times on the API: RFC 3339 in, RFC 3339 UTC out; a bare `YYYY-MM-DD` means UTC midnight.
+/// Times on the API: RFC 3339 in, RFC 3339 UTC out; a bare `YYYY-MM-DD` means midnight in
+/// `timeZone` (UTC unless a query names another).
 enum Timestamp {
-    static func parse(_ text: String) -> Date? {
+    static func parse(_ text: String, timeZone: TimeZone = .gmt) -> Date? {
         if text.count == 10 {
-            return try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().parse(text)
+            return try? Date.ISO8601FormatStyle(timeZone: timeZone).year().month().day().parse(text)
         }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)

@@ -15,7 +15,7 @@ extension SpendReporter {
         var header: [String] = []
         for dimension in query.groupBy { header += columns(of: dimension) }
         header += ["requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-                   "cost_usd", "unpriced_requests"]
+                   "cost_usd", "unpriced_requests", "estimated_requests"]
         var lines = [CSV.line(header.map(CSV.Cell.text))]
         for row in rows {
             var cells: [CSV.Cell] = []
@@ -23,7 +23,7 @@ extension SpendReporter {
             let totals = row.totals
             cells += [totals.requests, totals.inputTokens, totals.cachedInputTokens, totals.cacheWriteTokens, totals.outputTokens,
                       totals.reasoningTokens].map(CSV.Cell.number)
-            cells += [.number(totals.cost.decimalString), .number(totals.unpricedRequests)]
+            cells += [.number(totals.cost.decimalString), .number(totals.unpricedRequests), .number(totals.estimatedRequests)]
             lines.append(CSV.line(cells))
         }
         return CSV.response(lines, filename: "tollgate-spend.csv")
@@ -60,6 +60,7 @@ extension SpendReporter {
         let parameters = request.uri.queryParameters
         var query = try Self.query(from: parameters, forcedTeam: nil, now: Date())
         query.groupBy = [.day, .team, .key, .task, .provider, .model]
+        query.timeZone = nil  // FOCUS charge periods are UTC days.
         let format = parameters.get("format") ?? "json"
         guard format == "json" || format == "csv" else {
             throw GatewayError.invalidRequest("'format' must be csv or json.", param: "format")

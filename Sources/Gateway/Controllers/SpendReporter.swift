@@ -26,9 +26,18 @@ struct SpendReporter: Sendable {
     }
 
     static func query(from parameters: Parameters, forcedTeam: UUID?, now: Date) throws -> SpendQuery {
-        let (monthStart, nextMonth) = Self.month(containing: now)
-        let from = try parameters.get("from").map { try date($0, "from") } ?? monthStart
-        let to = try parameters.get("to").map { try date($0, "to") } ?? nextMonth
+        // `timezone`: days (group_by=day, bare dates, the default month) follow that zone's calendar.
+        var zone = TimeZone.gmt
+        let zoneName = parameters.get("timezone")
+        if let zoneName {
+            guard zoneName.utf8.count <= 64, let named = TimeZone(identifier: zoneName) else {
+                throw GatewayError.invalidRequest("'timezone' must be an IANA time zone such as UTC or Europe/Berlin.", param: "timezone")
+            }
+            zone = named
+        }
+        let (monthStart, nextMonth) = Self.month(containing: now, in: zone)
+        let from = try parameters.get("from").map { try date($0, "from", in: zone) } ?? monthStart
+        let to = try parameters.get("to").map { try date($0, "to", in: zone) } ?? nextMonth
         guard from < to else {
             throw GatewayError.invalidRequest("'from' must be before 'to'.", param: "from")
         }
@@ -55,20 +64,20 @@ struct SpendReporter: Sendable {
         if let run, !ProxyController.isName(run) {
             throw GatewayError.invalidRequest("'run' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "run")
         }
-        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser, run: run)
+        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser, run: run, timeZone: zoneName)
     }
 
-    static func date(_ text: String, _ name: String) throws -> Date {
-        guard let date = Timestamp.parse(text) else {
-            throw GatewayError.invalidRequest("'\(name)' must be YYYY-MM-DD (UTC midnight) or an RFC 3339 time.", param: name)
+    static func date(_ text: String, _ name: String, in zone: TimeZone = .gmt) throws -> Date {
+        guard let date = Timestamp.parse(text, timeZone: zone) else {
+            throw GatewayError.invalidRequest("'\(name)' must be YYYY-MM-DD (midnight) or an RFC 3339 time.", param: name)
         }
         return date
     }
 
-    /// The UTC calendar month around `date`: its first instant and the next month's.
-    static func month(containing date: Date) -> (Date, Date) {
+    /// The calendar month around `date` in `zone`: its first instant and the next month's.
+    static func month(containing date: Date, in zone: TimeZone = .gmt) -> (Date, Date) {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
+        calendar.timeZone = zone
         let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
         let next = calendar.date(byAdding: .month, value: 1, to: start) ?? date
         return (start, next)
@@ -80,6 +89,7 @@ struct SpendReportView: Encodable {
     var from: Date
     var to: Date
     var currency = "USD"
+    var timezone: String
     var group_by: [ReportDimension]
     var totals: TotalsView
     var rows: [RowView]
@@ -87,6 +97,7 @@ struct SpendReportView: Encodable {
     init(query: SpendQuery, rows: [SpendRow]) {
         from = query.from
         to = query.to
+        timezone = query.timeZone ?? "UTC"
         group_by = query.groupBy
         totals = TotalsView(rows.reduce(SpendTotals()) { $0 + $1.totals })
         self.rows = rows.map { RowView(row: $0, groupBy: query.groupBy) }
@@ -101,6 +112,7 @@ struct SpendReportView: Encodable {
         var reasoning_tokens: Int
         var cost_usd: Money
         var unpriced_requests: Int
+        var estimated_requests: Int
 
         init(_ totals: SpendTotals) {
             requests = totals.requests
@@ -111,6 +123,7 @@ struct SpendReportView: Encodable {
             reasoning_tokens = totals.reasoningTokens
             cost_usd = totals.cost
             unpriced_requests = totals.unpricedRequests
+            estimated_requests = totals.estimatedRequests
         }
     }
 

@@ -15,15 +15,16 @@ struct WhatIfController: Sendable {
     let clock: @Sendable () -> Date
 
     func add(to group: RouterGroup<TollgateRequestContext>) {
-        group.get("what-if") { request, _ in try await whatIf(request) }
+        group.get("what-if") { request, _ in try await whatIf(request, forcedTeam: nil) }
     }
 
-    func whatIf(_ request: Request) async throws -> Response {
+    /// The what-if for `request`'s query; `forcedTeam` pins it to one team (`GET /v1/what-if`).
+    func whatIf(_ request: Request, forcedTeam: UUID?) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let model = parameters.get("model"), !model.isEmpty, model.utf8.count <= 200, !model.utf8.contains(0) else {
             throw GatewayError.invalidRequest("Missing required parameter: 'model' (the model to price the traffic at).", param: "model")
         }
-        let query = try SpendReporter.query(from: parameters, forcedTeam: nil, now: clock())
+        let query = try SpendReporter.query(from: parameters, forcedTeam: forcedTeam, now: clock())
         let task = parameters.get("task")
         if let task, !ProxyController.isName(task) {
             throw GatewayError.invalidRequest("'task' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "task")
