@@ -1,8 +1,12 @@
 """Starts the built gateway and the mock upstream for the end-to-end suite.
 
 The gateway runs as a user would run it: `tollgate serve` with a managed PostgreSQL cluster in a
-fresh data directory, the built-in OpenAI and Qwen providers pointed at the mock upstream.
+fresh data directory, the built-in OpenAI and Qwen providers pointed at the mock upstream. It
+exports its traces (OTEL_EXPORTER_OTLP_ENDPOINT, the default http/protobuf) to a small OTLP/HTTP
+receiver here, so every test runs with tracing on and test_tracing.py reads what arrived.
 """
+import http.server
+import threading
 import json
 import os
 import pty
@@ -51,9 +55,51 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+class OTLPReceiver:
+    """Takes OTLP/HTTP protobuf exports at /v1/traces and keeps their spans."""
+
+    def __init__(self):
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+        self.spans = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.path != "/v1/traces" or self.headers.get("content-type") != "application/x-protobuf":
+                    self.send_response(404)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
+                request = trace_service_pb2.ExportTraceServiceRequest()
+                request.ParseFromString(body)
+                with receiver.lock:
+                    for resource in request.resource_spans:
+                        service = {a.key: a.value.string_value for a in resource.resource.attributes}.get("service.name")
+                        for scope in resource.scope_spans:
+                            receiver.spans += [(service, span) for span in scope.spans]
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self):
+        with self.lock:
+            return list(self.spans)
+
+
 class Gateway:
-    def __init__(self, url: str, mock_url: str, install_dir: Path, metrics_url: str = ""):
+    def __init__(self, url: str, mock_url: str, install_dir: Path, metrics_url: str = "", traces=None):
         self.url = url
+        self.traces = traces
         self.metrics_url = metrics_url
         self.mock_url = mock_url
         # Where the gateway's binary runs from: a directory holding nothing else.
@@ -137,7 +183,8 @@ def gateway():
                             stdout=mock_log.open("w"), stderr=subprocess.STDOUT)
     mock_url = f"http://127.0.0.1:{mock_port}/v1"
     mock_root = mock_url.removesuffix("/v1")
-    env = dict(os.environ, OPENAI_API_KEY="sk-e2e", OPENAI_BASE_URL=mock_url, DASHSCOPE_API_KEY="sk-e2e",
+    traces = OTLPReceiver()
+    env = dict(os.environ, OTEL_EXPORTER_OTLP_ENDPOINT=traces.url, OTEL_BSP_SCHEDULE_DELAY="100", OPENAI_API_KEY="sk-e2e", OPENAI_BASE_URL=mock_url, DASHSCOPE_API_KEY="sk-e2e",
                DASHSCOPE_BASE_URL=mock_url, ANTHROPIC_API_KEY="sk-ant-e2e", ANTHROPIC_BASE_URL=mock_root,
                GEMINI_API_KEY="gemini-e2e", GEMINI_BASE_URL=mock_root, TOLLGATE_ADMIN_KEY=ADMIN_KEY)
     env.pop("DATABASE_URL", None)
@@ -157,10 +204,11 @@ def gateway():
     try:
         wait_for(mock_url.removesuffix("/v1") + "/health", mock, mock_log)
         wait_for(f"http://127.0.0.1:{port}/health", server, gateway_log)
-        yield Gateway(f"http://127.0.0.1:{port}", mock_url, install, f"http://127.0.0.1:{metrics_port}")
+        yield Gateway(f"http://127.0.0.1:{port}", mock_url, install, f"http://127.0.0.1:{metrics_port}", traces)
     finally:
         stop(server)
         stop(mock)
+        traces.server.shutdown()
         if server.returncode not in (0, None):
             print(gateway_log.read_text())
         shutil.rmtree(workdir, ignore_errors=True)

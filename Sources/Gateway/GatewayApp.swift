@@ -60,7 +60,11 @@ public enum GatewayApp {
         let governance = PostgresGovernanceStore(client: postgres, logger: logger)
         let cache = PrincipalCache(store: governance, timeToLive: configuration.keyCacheTTL)
 
+        // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set; without them the upstream client makes
+        // no span at all (its default would be a no-op span per call).
+        let tracing = try GatewayTracing.make(environment: configuration.environment, logger: logger)
         var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.tracing.tracer = tracing?.tracer
         let silence = TimeAmount.milliseconds(Int64(configuration.upstreamTimeout / .milliseconds(1)))
         httpConfiguration.timeout = .init(connect: .seconds(5), read: silence)
         httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
@@ -92,6 +96,7 @@ public enum GatewayApp {
 
         let router = Router(context: TollgateRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
+        if let tracing { router.middlewares.add(TracingMiddleware(tracer: tracing.tracer)) }
         router.get("/health") { _, _ in
             try JSONBody.response(["status": "ok"])
         }
@@ -164,6 +169,7 @@ public enum GatewayApp {
         ])
         let reloader = ConfigReloadService(routing: routing, environment: configuration.environment, configFile: configFile, logger: logger)
         var services = extra
+        if let tracing { services.append(tracing.service) }
         if let metricsPort = configuration.metricsPort {
             // /metrics alone, open, on its own port: for a Prometheus that scrapes inside the network.
             let metricsRouter = Router()

@@ -10,6 +10,8 @@ public struct TollgateRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
     public var principal: Principal?
+    /// The request's trace, when traces are exported (see `GatewayTracing`).
+    var trace: RequestTrace?
     /// When the request arrived: the gateway's overhead is measured from here.
     let arrival = ContinuousClock.now
     /// The connection, for the client's address when it is needed (failed authentication).

@@ -35,16 +35,17 @@ public final class AttemptSettlement: Sendable {
     private let claim: any BudgetClaim
     private let recorder: UsageRecorder
     private let health: @Sendable (AttemptPolicy.Health, Int) -> Void
-    private let observe: @Sendable (AttemptOutcome) -> Void
+    private let observe: @Sendable (AttemptOutcome, Settled) -> Void
     private let open = Atomic<Bool>(true)
 
     /// - Parameters:
     ///   - health: receives what the deployment's breaker records, and the attempt's latency in
     ///     milliseconds.
-    ///   - observe: receives the outcome the attempt settled with (metrics count them).
+    ///   - observe: receives the outcome the attempt settled with, and what it booked (metrics
+    ///     count them, traces show them).
     public init(
         terms: SettlementTerms, bound: TokenUsage, claim: any BudgetClaim, recorder: UsageRecorder,
-        observe: @escaping @Sendable (AttemptOutcome) -> Void = { _ in },
+        observe: @escaping @Sendable (AttemptOutcome, Settled) -> Void = { _, _ in },
         health: @escaping @Sendable (AttemptPolicy.Health, Int) -> Void
     ) {
         self.observe = observe
@@ -83,7 +84,7 @@ public final class AttemptSettlement: Sendable {
                              estimated: true)
         }
         health(decision.health, terms.elapsedMilliseconds)
-        observe(outcome)
+        observe(outcome, settled)
         return settled
     }
 

@@ -9,6 +9,7 @@ public final class MockStats: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let last = Mutex<JSONValue?>(nil)
     private let lastHeaderValues = Mutex<[String: String]>([:])
+    private let traceparentValues = Mutex<[String]>([])
     private let hooks = Mutex<[JSONValue]>([])
     private let calls = Mutex<[String: Int]>([:])
     /// Tasks waiting for a condition on these stats, resumed when a record makes it true.
@@ -80,6 +81,13 @@ public final class MockStats: Sendable {
 
     /// The `anthropic-*` headers of the last Messages request (names in lower case).
     public var lastHeaders: [String: String] { lastHeaderValues.withLock { $0 } }
+
+    /// The W3C `traceparent` headers requests arrived with, oldest first.
+    public var traceparents: [String] { traceparentValues.withLock { $0 } }
+
+    func record(traceparent: String) {
+        traceparentValues.withLock { $0.append(traceparent) }
+    }
 
     public init() {}
 

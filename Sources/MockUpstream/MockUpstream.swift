@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -61,6 +62,7 @@ struct CountingMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if !request.uri.path.hasPrefix("/mock/") && request.uri.path != "/health" {
             stats.record(request.uri.path)
+            if let traceparent = request.headers[HTTPField.Name("traceparent")!] { stats.record(traceparent: traceparent) }
         }
         return try await next(request, context)
     }

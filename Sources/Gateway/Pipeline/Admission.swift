@@ -95,9 +95,14 @@ extension ProxyController {
         terms.run = call.run?.name
         terms.runStartedAt = call.run?.startedAt
         let (board, clock, meter, id, metrics) = (routing.health, budgets.clock, meter, served.id, metrics)
+        let settledTerms = terms
+        let trace = context.trace?.attempt(terms, operation: call.operation)
         let settlement = AttemptSettlement(
             terms: terms, bound: call.shape.bound(outputCap: price?.maxOutputTokens), claim: hold, recorder: meter.recorder,
-            observe: { outcome in metrics.attempt(outcome, provider: served.provider, model: served.model) }
+            observe: { outcome, settled in
+                metrics.attempt(outcome, provider: served.provider, model: served.model)
+                trace?.settled(outcome, settled, terms: settledTerms)
+            }
         ) { signal, milliseconds in
             switch signal {
             case .success: board.succeeded(id, milliseconds: milliseconds)
@@ -107,7 +112,9 @@ extension ProxyController {
         }
         if price == nil { meter.unpriced(served.model) }
         if number > 1 { metrics.fallback(to: served.provider, model: served.model) }
-        return Attempt(deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention, metrics: metrics)
+        return Attempt(
+            deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention, metrics: metrics,
+            trace: trace)
     }
 
 }

@@ -15,6 +15,8 @@ struct Attempt: Sendable {
     let longCacheRetention: Bool
     /// Where a stream's time to first event is recorded.
     let metrics: GatewayMetrics
+    /// The attempt's span, when traces are exported.
+    let trace: AttemptTrace?
 
     var terms: SettlementTerms { settlement.terms }
 

@@ -26,6 +26,8 @@ struct RoutedRequest: Sendable {
     var endUser: String? = nil
     /// The agent run or job the call belongs to (`X-Tollgate-Run`), as opened in the run store.
     var run: AgentRun? = nil
+    /// What the upstream is asked to do, in OpenTelemetry's GenAI terms (`chat`, `embeddings`).
+    var operation = "chat"
 }
 
 extension RoutedRequest {
@@ -116,7 +118,10 @@ extension ProxyController {
                 // The deadline bounds each upstream call until its answer starts (the client
                 // enforces it, no extra task); a stream's first event is read within the
                 // upstream's read timeout.
-                return try await UpstreamHTTP.$answerDeadline.withValue(deadline) { try await perform(attempt) }
+                return try await UpstreamHTTP.$answerDeadline.withValue(deadline) {
+                    guard let trace = attempt.trace else { return try await perform(attempt) }
+                    return try await trace.run { try await perform(attempt) }
+                }
             } catch {
                 let error = Self.providerFailure(error, provider: attempt.deployment.provider)
                 let outcome = Self.outcome(of: error, pastDeadline: NIODeadline.now() >= deadline)

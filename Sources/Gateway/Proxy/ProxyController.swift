@@ -74,7 +74,8 @@ struct ProxyController {
         let call = RoutedRequest(
             principal: principal, task: task, requested: embeddings.model, prices: meter.prices.table, setup: routing.current,
             shape: RequestShape(inputBound: embeddings.inputTokenBound, maxOutput: 0), streamed: false,
-            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser, run: try await run(request, principal: principal))
+            needs: RequestNeeds(), rateTokens: embeddings.inputTokenBound, endUser: embeddings.endUser, run: try await run(request, principal: principal),
+            operation: "embeddings")
         return try await once(request, body: body, principal: principal, streamed: false, context: context) {
             try await route(call, context: context) { attempt in
                 let answer = try await providers.provider(for: attempt.deployment.kind).embed(embeddings, on: attempt.deployment, logger: context.logger)
