@@ -121,7 +121,7 @@ import TollgateTestSupport
             #expect(try await Self.get(gateway, "/admin/teams", cookie: redSession).status == .unauthorized)
             #expect(try await Self.get(gateway, "/admin/spend?team_id=\(blue)", cookie: redSession).status == .unauthorized)
             // Nor does it make calls that spend.
-            let call = try await gateway.send(.post, "/v1/chat/completions", body: String(buffer: try WireCoding.encode(
+            let call = try await gateway.send(.post, "/v1/chat/completions", body: String(buffer: WireCoding.encode(
                 SpendReportTests.chat("gpt-4o", task: "x"))), headers: [.cookie: redSession])
             #expect(call.status == .unauthorized)
 
