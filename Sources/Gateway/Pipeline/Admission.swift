@@ -114,7 +114,7 @@ extension ProxyController {
         if number > 1 { metrics.fallback(to: served.provider, model: served.model) }
         return Attempt(
             deployment: served, hold: hold, settlement: settlement, longCacheRetention: call.shape.longCacheRetention, metrics: metrics,
-            trace: trace)
+            trace: trace, client: context.channel)
     }
 
 }

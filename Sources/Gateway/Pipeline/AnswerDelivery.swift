@@ -8,12 +8,16 @@ import Pricing
 import Providers
 
 /// Writing an attempt's answer to the client, and settling the attempt by how the delivery ended:
-/// answered when the client has it (the row spooled before its last byte), abandoned when it left, cut when the upstream or the
-/// gateway ended it. A response whose body never runs settles as abandoned too (the settlement's
-/// backstop), so no exit goes unbooked.
+/// answered when the client gets it (the row spooled before any byte of a whole answer, before the
+/// last byte of a stream), abandoned when it left, cut when the upstream or the gateway ended it. A
+/// response whose body never runs settles as abandoned too (the settlement's backstop), so no exit
+/// goes unbooked.
 extension ProxyController {
-    /// A whole answer, its `usage` carrying its cost when `pricesUsage`; the attempt is settled
-    /// once the body is written.
+    /// A whole answer, its `usage` carrying its cost when `pricesUsage`. The attempt is settled
+    /// before the answer is sent, so its row is spooled before the client can have a byte of it
+    /// (a process killed then loses no answered call); a client whose connection is gone by then
+    /// (it reset or closed it while the upstream answered) is booked as having left, and nothing is
+    /// sent. The answer goes out as one buffer: head, body and end in one write, as a bare proxy's.
     static func deliver(
         _ body: [String: JSONValue], usage: TokenUsage, estimated: Bool, serviceTier: String?, pricesUsage: Bool, attempt: Attempt
     ) -> Response {
@@ -26,25 +30,9 @@ extension ProxyController {
         let bytes = WireCoding.encode(JSONValue.object(body))
         var headers = attempt.headers(settlingAt: cost)
         headers[.contentType] = "application/json"
-        let settlement = attempt.settlement
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: bytes.readableBytes) { writer in
-            // All but the last byte, then the settlement, then the last byte: the client has the
-            // answer, and the row is spooled before the answer can end (a process killed then
-            // loses no answered call).
-            let split = max(bytes.readableBytes - 1, 0)
-            let head = bytes.getSlice(at: bytes.readerIndex, length: split) ?? bytes
-            let last = bytes.getSlice(at: bytes.readerIndex + split, length: bytes.readableBytes - split)
-            do {
-                try await writer.write(head)
-            } catch {
-                settlement.settle(Task.isCancelled ? .cutAtShutdown : .abandoned, usage: usage, usageEstimated: estimated,
-                                  serviceTier: serviceTier)
-                throw error
-            }
-            settlement.settle(.answered, usage: usage, usageEstimated: estimated, serviceTier: serviceTier)
-            if let last, last.readableBytes > 0 { try await writer.write(last) }
-            try await writer.finish(nil)
-        })
+        let outcome: AttemptOutcome = attempt.client.isActive ? .answered : Task.isCancelled ? .cutAtShutdown : .abandoned
+        attempt.settlement.settle(outcome, usage: usage, usageEstimated: estimated, serviceTier: serviceTier)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
     }
 
     /// A whole upstream answer: its usage checked and read (estimated from `prompt` and

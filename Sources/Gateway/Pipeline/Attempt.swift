@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Metering
 import OpenAIWire
 import Pricing
@@ -17,6 +18,8 @@ struct Attempt: Sendable {
     let metrics: GatewayMetrics
     /// The attempt's span, when traces are exported.
     let trace: AttemptTrace?
+    /// The client's connection: whether it is still there when the answer is ready.
+    let client: any Channel
 
     var terms: SettlementTerms { settlement.terms }
 
