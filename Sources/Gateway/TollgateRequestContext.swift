@@ -22,7 +22,15 @@ public struct TollgateRequestContext: RequestContext {
         self.channel = source.channel
         self.requestID = RequestIdentifier.make()
         self.principal = nil
-        self.logger[metadataKey: LogKey.requestID] = .string(requestID)
+    }
+
+    /// The logger for a line about this request: it carries the request id. Made when a line is
+    /// logged, not per request (setting logger metadata costs every request an allocation and a
+    /// re-rendering of the handler's metadata); `logger` itself has none of the request's.
+    var requestLogger: Logger {
+        var logger = logger
+        logger[metadataKey: LogKey.requestID] = .string(requestID)
+        return logger
     }
 
     /// The client's IP address (the peer of the connection), or "unknown".

@@ -37,7 +37,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
             do {
                 found = try await cache.principal(secretHash: secretHash)
             } catch {
-                context.logger.error("cannot check an API key: the key store does not answer", metadata: [LogKey.error: "\(error)"])
+                context.requestLogger.error("cannot check an API key: the key store does not answer", metadata: [LogKey.error: "\(error)"])
                 throw GatewayError.unavailable("API keys cannot be checked right now; try again shortly.")
             }
         } else {

@@ -123,7 +123,7 @@ struct AdminController {
         let secret = APIKeySecret.generate()
         do {
             let key = try await keys.createKey(newKey, prefix: APIKeySecret.prefix(of: secret), secretHash: APIKeySecret.hash(secret))
-            context.logger.info("created API key", metadata: [LogKey.key: "\(key.id)", LogKey.team: "\(key.teamID)"])
+            context.requestLogger.info("created API key", metadata: [LogKey.key: "\(key.id)", LogKey.team: "\(key.teamID)"])
             return try JSONBody.response(try await view(key, secret: secret), status: .created)
         } catch let error as GovernanceError where error.isNotFound {
             throw GatewayError.invalidRequest(error.description, param: "team_id", code: "team_not_found")
@@ -171,7 +171,7 @@ struct AdminController {
         let id = try Self.id(context)
         guard let key = try await keys.revokeKey(id: id) else { throw GatewayError.notFound("No API key with id \(id).") }
         cache.invalidate(keyID: id)
-        context.logger.info("revoked API key", metadata: [LogKey.key: "\(id)"])
+        context.requestLogger.info("revoked API key", metadata: [LogKey.key: "\(id)"])
         return try JSONBody.response(try await view(key))
     }
 

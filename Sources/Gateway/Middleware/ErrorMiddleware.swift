@@ -13,14 +13,14 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as GatewayError {
-            context.logger.log(level: error.logLevel, "request failed", metadata: [
+            context.requestLogger.log(level: error.logLevel, "request failed", metadata: [
                 LogKey.status: "\(error.status.code)", LogKey.error: "\(error.envelope.error.message)", LogKey.path: "\(request.uri.path)",
             ])
             response = try error.response(from: request, context: context)
         } catch let error as HTTPError {
             response = try Self.translate(error).response(from: request, context: context)
         } catch {
-            context.logger.error("unexpected failure", metadata: [LogKey.error: "\(loggable(error))", LogKey.path: "\(request.uri.path)"])
+            context.requestLogger.error("unexpected failure", metadata: [LogKey.error: "\(loggable(error))", LogKey.path: "\(request.uri.path)"])
             response = try GatewayError.internal().response(from: request, context: context)
         }
         response.headers[.tollgateRequestID] = context.requestID

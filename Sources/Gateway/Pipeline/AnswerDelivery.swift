@@ -124,7 +124,7 @@ extension ProxyController {
             if let failure {
                 attempt.settlement.settle(failure.kind == .cancelled ? .cutAtShutdown : .cutMidStream, usage: reported)
                 logger.warning("upstream stream failed", metadata: [
-                    LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(deployment.model)", LogKey.provider: "\(deployment.provider)",
+                    LogKey.requestID: "\(attempt.terms.requestID)", LogKey.error: "\(failure.envelope.error.message)", LogKey.model: "\(deployment.model)", LogKey.provider: "\(deployment.provider)",
                 ])
                 try await writer.write(failureEvent(failure))
             } else if let usage = watch.usage {

@@ -129,7 +129,7 @@ extension ProxyController {
                 var answer = GatewayError.upstream(error, status: settled.decision.clientStatus)
                 answer.headers[.tollgateAttempts] = String(run.attempts)
                 if error.kind == .badResponse {
-                    context.logger.error("upstream sent an invalid answer", metadata: [
+                    context.requestLogger.error("upstream sent an invalid answer", metadata: [
                         LogKey.error: "\(error.envelope.error.message)", LogKey.model: "\(attempt.deployment.model)",
                         LogKey.provider: "\(attempt.deployment.provider)",
                     ])
@@ -138,7 +138,7 @@ extension ProxyController {
                 case .stop:
                     throw answer
                 case .nextDeployment:
-                    context.logger.warning("attempt failed; trying the next deployment", metadata: [
+                    context.requestLogger.warning("attempt failed; trying the next deployment", metadata: [
                         LogKey.model: "\(attempt.deployment.model)", LogKey.provider: "\(attempt.deployment.provider)",
                         LogKey.error: "\(error.envelope.error.message)",
                     ])

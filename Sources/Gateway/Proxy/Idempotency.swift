@@ -47,7 +47,7 @@ struct IdempotencyGuard: Sendable {
         } catch {
             // Without the shared record the gateway cannot promise once: it refuses rather than
             // risk a second execution.
-            context.logger.error("idempotency store failed", metadata: [LogKey.error: "\(loggable(error))"])
+            context.requestLogger.error("idempotency store failed", metadata: [LogKey.error: "\(loggable(error))"])
             throw GatewayError.unavailable("The gateway cannot check the Idempotency-Key now; retry shortly.")
         }
         switch claimed {
@@ -82,7 +82,7 @@ struct IdempotencyGuard: Sendable {
                 try await store.release(keyID: claim.keyID, key: key, requestID: claim.requestID)
             } catch {
                 // The claim then stands until it is stale: a retry meanwhile gets 409.
-                context.logger.warning("idempotency key not released", metadata: [LogKey.error: "\(loggable(error))"])
+                context.requestLogger.warning("idempotency key not released", metadata: [LogKey.error: "\(loggable(error))"])
             }
         }
         var response: Response
@@ -102,7 +102,7 @@ struct IdempotencyGuard: Sendable {
                 return true
             } catch {
                 // The client still gets its answer; the key is given up, so a repeat executes again.
-                context.logger.error("idempotent answer not kept", metadata: [LogKey.error: "\(loggable(error))"])
+                context.requestLogger.error("idempotent answer not kept", metadata: [LogKey.error: "\(loggable(error))"])
                 return false
             }
         }
