@@ -26,11 +26,13 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
+        // Exact decimals as text, fast: shared by money (Pricing) and the wire (OpenAIWire).
+        .target(name: "ExactDecimal"),
         .target(
             name: "OpenAIWire",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ExactDecimal", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .target(name: "Pricing", plugins: ["EmbedFiles"]),
+        .target(name: "Pricing", dependencies: ["ExactDecimal"], plugins: ["EmbedFiles"]),
         .target(name: "Governance", dependencies: ["Pricing"]),
         .target(name: "Metering", dependencies: ["Pricing", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Routing"),

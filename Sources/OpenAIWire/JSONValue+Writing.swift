@@ -1,3 +1,4 @@
+import ExactDecimal
 import Foundation
 import NIOCore
 
@@ -28,7 +29,7 @@ extension JSONValue {
             } else {
                 buffer.writeStaticString("null")
             }
-        case .decimal(let value): buffer.writeString(value.description)
+        case .decimal(let value): buffer.writeString(value.plainText)
         case .string(let value): Self.write(string: value, to: &buffer)
         case .array(let elements):
             buffer.writeInteger(UInt8(ascii: "["))

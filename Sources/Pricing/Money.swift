@@ -1,3 +1,4 @@
+import ExactDecimal
 import Foundation
 
 /// An exact amount of US dollars.
@@ -48,7 +49,7 @@ public struct Money: Sendable, Hashable, Comparable {
 
     /// The plain decimal text, e.g. `0.000125`, never in exponent form.
     public var decimalString: String {
-        amount.description
+        amount.plainText
     }
 
     public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount) }

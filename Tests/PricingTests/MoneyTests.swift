@@ -34,4 +34,21 @@ import Testing
         #expect(decoded["c"]?.decimalString == "12345678.123456789012")
         #expect(try #require(decoded["a"]) + #require(decoded["b"]) == Money("0.3"))
     }
+
+    @Test func theFastStringIsDecimalsOwnForEveryAmount() throws {
+        for text in ["1.500", "0.000409275", "0", "-1.5", "0.10", "-0.000001", "1.0", "0.000000000001", "18446744073709551615",
+                     "0.18446744073709551616", "500", "123456789.123456789012", "0.000", "-0"] {
+            let value = try #require(Decimal(string: text))
+            #expect(Money(value).decimalString == value.description, "\(text)")
+            #expect(Money(value - value).decimalString == "0")
+        }
+        // Random significands and exponents, the way costs come out of price × tokens.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let significand = UInt64.random(in: 0...(UInt64(1) << UInt64.random(in: 1...63, using: &generator)), using: &generator)
+            let value = Decimal(sign: Bool.random(using: &generator) ? .minus : .plus, exponent: Int.random(in: -30...3, using: &generator),
+                                significand: Decimal(significand)) * (try #require(Decimal(string: "1.5")))
+            #expect(Money(value).decimalString == value.description)
+        }
+    }
 }
