@@ -4,18 +4,26 @@ import NIOCore
 /// object so that every other field is forwarded untouched.
 public struct ChatCompletionRequest: Sendable {
     /// The body as received, with Tollgate's own edits applied.
-    public var body: [String: JSONValue]
+    public var body: [String: JSONValue] {
+        didSet { received = nil }
+    }
+
+    /// The bytes the body came as, while nothing in it has changed: sent on as they are, as a bare
+    /// proxy would, instead of being written again. Nil once an edit is made, and for a body that
+    /// names a member twice (which an upstream might read differently from Tollgate).
+    private var received: ByteBuffer?
 
     /// Parses and validates a body: `model` a string when present, `messages` a non-empty array of objects with a
     /// string `role`, and `stream`, `max_tokens`, `stream_options`, `metadata` of the right types.
     public init(body buffer: ByteBuffer) throws(WireError) {
-        let value: JSONValue
+        let parsed: (value: JSONValue, duplicateKeys: Bool)
         do {
-            value = try WireCoding.decode(JSONValue.self, from: buffer)
+            parsed = try JSONParser.parseNotingDuplicates(Array(buffer.readableBytesView))
         } catch {
             throw WireError("The request body is not valid JSON.")
         }
-        try self.init(json: value)
+        try self.init(json: parsed.value)
+        if !parsed.duplicateKeys { received = buffer }
     }
 
     public init(json value: JSONValue) throws(WireError) {
@@ -89,7 +97,11 @@ public struct ChatCompletionRequest: Sendable {
 
     public var model: String {
         get { body["model"]?.stringValue ?? "" }
-        set { body["model"] = .string(newValue) }
+        set {
+            // The same name again is no edit: the body can still go as it came.
+            guard body["model"]?.stringValue != newValue else { return }
+            body["model"] = .string(newValue)
+        }
     }
 
     /// The model asked for; nil when the request leaves the choice to routing.
@@ -179,6 +191,7 @@ public struct ChatCompletionRequest: Sendable {
 
     /// Removes `metadata.task` (Tollgate's own field) and drops `metadata` if nothing else is left.
     public mutating func removeMetadataTask() {
+        guard body["metadata"]?["task"] != nil else { return }
         Self.removeMetadataTask(from: &body)
     }
 
@@ -242,7 +255,9 @@ public struct ChatCompletionRequest: Sendable {
         WireCoding.encode(value).readableBytes
     }
 
+    /// The body to send: as it came when nothing in it changed, else written from `body`.
     public func encoded() throws -> ByteBuffer {
-        try WireCoding.encode(body)
+        if let received { return received }
+        return WireCoding.encode(body)
     }
 }

@@ -8,6 +8,8 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Whether an object named a member twice (the last one is kept).
+    private var sawDuplicateKey = false
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -23,12 +25,18 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(WireError) -> JSONValue {
+        try parseNotingDuplicates(bytes).value
+    }
+
+    /// Parses as `parse`, and says whether any object named a member twice: a body that does may
+    /// be read one way here and another upstream, so it is never forwarded as it came.
+    public static func parseNotingDuplicates(_ bytes: [UInt8]) throws(WireError) -> (value: JSONValue, duplicateKeys: Bool) {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected data after the JSON value") }
-        return value
+        return (value, parser.sawDuplicateKey)
     }
 
     private func error(_ message: String) -> WireError {
@@ -79,7 +87,7 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try value(depth: depth)
+            if members.updateValue(try value(depth: depth), forKey: key) != nil { sawDuplicateKey = true }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -77,4 +77,36 @@ import Testing
         ])
         #expect(request.promptText == "be brief\nlook\n")
     }
+
+    @Test func anUnchangedBodyGoesOnAsItCame() throws {
+        let text = #"{ "model" : "gpt-4o",  "messages": [{"role": "user", "content": "hi \u00e9"}], "temperature": 0.70 }"#
+        var request = try ChatCompletionRequest(body: ByteBuffer(string: text))
+        #expect(String(buffer: try request.encoded()) == text)
+        // The same model name again and no metadata.task to remove: still as it came.
+        request.model = "gpt-4o"
+        request.removeMetadataTask()
+        #expect(String(buffer: try request.encoded()) == text)
+        // An edit writes the body again.
+        request.model = "gpt-4o-2024-08-06"
+        let edited = try JSONParser.parse(try request.encoded())
+        #expect(edited["model"] == "gpt-4o-2024-08-06" && edited["temperature"] == 0.70)
+
+        var tagged = try ChatCompletionRequest(body: ByteBuffer(string: #"{"model":"m","metadata":{"task":"t"},"messages":[{"role":"user","content":"x"}]}"#))
+        tagged.removeMetadataTask()
+        #expect(try JSONParser.parse(try tagged.encoded())["metadata"] == nil)
+        var streamed = try ChatCompletionRequest(body: ByteBuffer(string: #"{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}"#))
+        streamed.requestStreamUsage()
+        #expect(try JSONParser.parse(try streamed.encoded())["stream_options"]?["include_usage"] == true)
+    }
+
+    @Test func aBodyNamingAMemberTwiceIsNeverForwardedAsItCame() throws {
+        // Read here as the last "model"; an upstream might read the first: it gets the one Tollgate routed.
+        let text = #"{"model":"cheap","model":"dear","messages":[{"role":"user","content":"x"}]}"#
+        let request = try ChatCompletionRequest(body: ByteBuffer(string: text))
+        let sent = String(buffer: try request.encoded())
+        #expect(sent != text)
+        #expect(try JSONParser.parse(ByteBuffer(string: sent))["model"] == .string(request.model))
+        #expect(try JSONParser.parseNotingDuplicates(Array(#"{"a":{"b":1,"b":2}}"#.utf8)).duplicateKeys)
+        #expect(try !JSONParser.parseNotingDuplicates(Array(#"{"a":{"b":1},"b":2}"#.utf8)).duplicateKeys)
+    }
 }
