@@ -337,7 +337,7 @@ async function requestsPage(session) {
   const admin = session.kind === "admin";
   const search = new URLSearchParams(location.search);
   const filters = {};
-  for (const name of ["team_id", "key_id", "task", "model", "status", "from", "to", "before"]) filters[name] = search.get(name) || null;
+  for (const name of ["team_id", "key_id", "task", "model", "status", "end_user", "run", "from", "to", "before"]) filters[name] = search.get(name) || null;
   if (!admin) filters.team_id = null;
   const [page, teams, keys] = await Promise.all([
     api((admin ? "/admin/usage" : "/v1/usage") + query({ ...filters, limit: 50 })),
@@ -354,6 +354,8 @@ async function requestsPage(session) {
     el("label", {}, "Task", el("input", { name: "task", value: filters.task ?? "", size: 12 })),
     el("label", {}, "Model", el("input", { name: "model", value: filters.model ?? "", size: 14 })),
     el("label", {}, "Status", select("status", [["ok", "answered"], ["error", "failed"]])),
+    el("label", {}, "End user", el("input", { name: "end_user", value: filters.end_user ?? "", size: 12 })),
+    el("label", {}, "Run", el("input", { name: "run", value: filters.run ?? "", size: 12 })),
     el("label", {}, "From", el("input", { name: "from", type: "date", value: filters.from ?? "" })),
     el("label", {}, "To", el("input", { name: "to", type: "date", value: filters.to ?? "" })),
     el("button", { type: "submit", class: "primary", text: "Filter" }));

@@ -12,6 +12,10 @@ public struct UsageListQuery: Sendable, Equatable {
     /// Rows whose requested or served model is this one.
     public var model: String?
     public var status: StatusFilter?
+    /// Rows of calls made for this end user.
+    public var endUser: String?
+    /// Rows of this run's calls (`X-Tollgate-Run`).
+    public var run: String?
     /// At most this many rows (1…200).
     public var limit: Int
     public var before: UsageCursor?
@@ -26,8 +30,10 @@ public struct UsageListQuery: Sendable, Equatable {
 
     public init(
         from: Date, to: Date, teamID: UUID? = nil, keyID: UUID? = nil, task: String? = nil, model: String? = nil,
-        status: StatusFilter? = nil, limit: Int = 50, before: UsageCursor? = nil
+        status: StatusFilter? = nil, endUser: String? = nil, run: String? = nil, limit: Int = 50, before: UsageCursor? = nil
     ) {
+        self.endUser = endUser
+        self.run = run
         self.from = from
         self.to = to
         self.teamID = teamID

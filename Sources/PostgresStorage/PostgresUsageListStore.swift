@@ -36,6 +36,8 @@ public struct PostgresUsageListStore: UsageListStore {
               AND (\(query.keyID)::uuid IS NULL OR u.key_id = \(query.keyID)::uuid)
               AND (\(query.task)::text IS NULL OR u.task = \(query.task)::text)
               AND (\(query.model)::text IS NULL OR u.requested_model = \(query.model)::text OR u.served_model = \(query.model)::text)
+              AND (\(query.endUser)::text IS NULL OR u.end_user = \(query.endUser)::text)
+              AND (\(query.run)::text IS NULL OR u.run = \(query.run)::text)
               AND u.status BETWEEN \(minimumStatus)::int AND \(maximumStatus)::int
               AND (\(before?.createdAt)::timestamptz IS NULL
                    OR (u.created_at, u.request_id, u.attempt) < (\(before?.createdAt)::timestamptz, \(before?.requestID)::text, \(before?.attempt)::int))

@@ -178,9 +178,16 @@ import TollgateTestSupport
             #expect(try await gateway.admin(.get, "/admin/usage?team_id=\(team)&status=error").json()["data"]?.arrayValue?.count == 0)
             #expect(try await gateway.admin(.get, "/admin/usage?team_id=\(team)&status=200").json()["data"]?.arrayValue?.count == 5)
             #expect(try await gateway.send(.get, "/v1/usage?limit=2", bearer: key).json()["data"]?.arrayValue?.count == 2)
+            // By end user and by run.
+            let tagged: JSONValue = ["model": "gpt-4o", "user": "alice", "messages": [["role": "user", "content": "hello there"]]]
+            #expect(try await gateway.chat(key: key, tagged, headers: [HTTPField.Name("x-tollgate-run")!: "job-9"]).status == .ok)
+            let alice = try await gateway.admin(.get, "/admin/usage?team_id=\(team)&end_user=alice").json()["data"]?.arrayValue
+            #expect(alice?.count == 1 && alice?.first?["end_user"] == "alice" && alice?.first?["run"] == "job-9")
+            #expect(try await gateway.send(.get, "/v1/usage?run=job-9", bearer: key).json()["data"]?.arrayValue?.count == 1)
+            #expect(try await gateway.admin(.get, "/admin/usage?team_id=\(team)&run=job-8").json()["data"]?.arrayValue?.count == 0)
 
             for bad in ["limit=0", "limit=201", "limit=x", "status=maybe", "before=@@@", "team_id=nope", "from=yesterday",
-                        "from=2026-02-01&to=2026-01-01", "task=" + String(repeating: "t", count: 300)] {
+                        "from=2026-02-01&to=2026-01-01", "task=" + String(repeating: "t", count: 300), "run=no%20spaces", "end_user="] {
                 let response = try await gateway.admin(.get, "/admin/usage?\(bad)")
                 #expect(response.status == .badRequest, "\(bad)")
                 #expect(try response.errorBody()["type"] == "invalid_request_error")

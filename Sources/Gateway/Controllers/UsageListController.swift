@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import Metering
+import OpenAIWire
 import Pricing
 
 /// `GET /admin/usage` and `GET /v1/usage`: the stored usage rows, newest first, a page at a time
-/// (`limit`, then `before=<next_cursor>`), narrowed by team, key, task, model, status and time.
+/// (`limit`, then `before=<next_cursor>`), narrowed by team, key, task, model, status, end user,
+/// run and time.
 /// What was called, by whom, what it used and cost; never a prompt (none is stored).
 struct UsageListController: Sendable {
     let store: any UsageListStore
@@ -68,9 +70,17 @@ struct UsageListController: Sendable {
             }
             before = cursor
         }
+        let endUser = parameters.get("end_user")
+        if let endUser, !EndUser.isValid(endUser) {
+            throw GatewayError.invalidRequest("'end_user' must be 1 to 256 bytes, without NUL characters.", param: "end_user")
+        }
+        let run = parameters.get("run")
+        if let run, !ProxyController.isName(run) {
+            throw GatewayError.invalidRequest("'run' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "run")
+        }
         return UsageListQuery(
             from: from, to: to, teamID: try forcedTeam ?? uuid("team_id"), keyID: try uuid("key_id"), task: try name("task"),
-            model: try name("model"), status: status, limit: limit, before: before)
+            model: try name("model"), status: status, endUser: endUser, run: run, limit: limit, before: before)
     }
 }
 
