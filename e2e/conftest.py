@@ -61,7 +61,7 @@ class OTLPReceiver:
     def __init__(self):
         from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
         self.spans = []
-        self.lock = threading.Lock()
+        self.arrived = threading.Condition()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -74,11 +74,12 @@ class OTLPReceiver:
                     return
                 request = trace_service_pb2.ExportTraceServiceRequest()
                 request.ParseFromString(body)
-                with receiver.lock:
+                with receiver.arrived:
                     for resource in request.resource_spans:
                         service = {a.key: a.value.string_value for a in resource.resource.attributes}.get("service.name")
                         for scope in resource.scope_spans:
                             receiver.spans += [(service, span) for span in scope.spans]
+                    receiver.arrived.notify_all()
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
                 self.send_header("content-length", "0")
@@ -92,7 +93,14 @@ class OTLPReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def received(self):
-        with self.lock:
+        with self.arrived:
+            return list(self.spans)
+
+    def wait_for(self, condition, timeout=20):
+        """The spans once `condition(spans)` holds, looked at as each export arrives; after
+        `timeout` seconds without it, the spans as they are."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: condition(self.spans), timeout)
             return list(self.spans)
 
 

@@ -2,7 +2,6 @@
 (conftest's receiver, OTLP/HTTP protobuf). A call through the official SDK with the caller's W3C
 traceparent is one server span continuing that trace and a client span per upstream attempt, with
 the GenAI and Tollgate attributes."""
-import time
 from decimal import Decimal
 
 from openai import OpenAI
@@ -29,13 +28,15 @@ def test_a_call_is_traced_and_the_trace_goes_upstream(gateway):
     completion = raw.parse()
     request_id = raw.headers["x-tollgate-request-id"]
 
-    def ours():
-        return [span for service, span in gateway.traces.received() if span.trace_id.hex() == TRACE]
+    def ours(received):
+        return [span for service, span in received if span.trace_id.hex() == TRACE]
 
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and len(ours()) < 2:
-        time.sleep(0.1)
-    spans = ours()
+    def complete(spans):
+        # The request's server span and its attempt's client span; the upstream client's own span
+        # ("POST") ends first and may arrive in an earlier export.
+        return any(s.kind == s.SPAN_KIND_SERVER for s in spans) and any(s.name.startswith("chat ") for s in spans)
+
+    spans = ours(gateway.traces.wait_for(lambda received: complete(ours(received))))
     servers = [s for s in spans if s.kind == s.SPAN_KIND_SERVER]
     clients = [s for s in spans if s.kind == s.SPAN_KIND_CLIENT and s.name.startswith("chat ")]
     assert len(servers) == 1 and len(clients) == 1, [s.name for s in spans]

@@ -33,7 +33,7 @@ import TollgateTestSupport
                 let requestID = try #require(response.headers[HTTPField.Name("x-tollgate-request-id")!])
                 let row = try #require(try await gateway.waitForUsageRows(count: 1).first)
 
-                let spans = try await receiver.wait { spans in spans.contains { $0.kind == 2 && $0.text("tollgate.request_id") == requestID } }
+                let spans = await receiver.wait { spans in spans.contains { $0.kind == 2 && $0.text("tollgate.request_id") == requestID } }
                 let server = try #require(spans.first { $0.kind == 2 && $0.text("tollgate.request_id") == requestID })
                 // The caller's trace goes on: same trace id, its span is the parent.
                 #expect(server.name == "POST /v1/chat/completions")
@@ -80,8 +80,8 @@ import TollgateTestSupport
                     "model": "gpt-4o", "stream": true, "messages": [["role": "user", "content": "hello"]]]) {}
                 #expect(streamed.contains("[DONE]"))
                 let rows = try await gateway.waitForUsageRows(count: 1)
-                let isStream: (OTLPReceiver.Span) -> Bool = { $0.kind == 2 && $0.name == "POST /v1/chat/completions" }
-                var spans = try await receiver.wait { spans in spans.contains(where: isStream) }
+                let isStream: @Sendable (OTLPReceiver.Span) -> Bool = { $0.kind == 2 && $0.name == "POST /v1/chat/completions" }
+                var spans = await receiver.wait { spans in spans.contains(where: isStream) }
                 let stream = try #require(spans.first(where: isStream))
                 #expect(stream.text("gen_ai.usage.output_tokens") == String(rows[0].output))
                 #expect(stream.traceID.count == 32 && stream.parentSpanID.isEmpty)
@@ -93,8 +93,10 @@ import TollgateTestSupport
                 let response = try await gateway.chat(key: key, ["model": "primary-down", "messages": [["role": "user", "content": "hi"]]])
                 #expect(response.status == .ok)
                 let requestID = try #require(response.headers[HTTPField.Name("x-tollgate-request-id")!])
-                spans = try await receiver.wait { spans in
+                // Both attempts' spans and the request's, which ends last and may come in a later export.
+                spans = await receiver.wait { spans in
                     spans.filter { $0.kind == 3 && $0.text("tollgate.request_id") == requestID }.count == 2
+                        && spans.contains { $0.kind == 2 && $0.text("tollgate.request_id") == requestID }
                 }
                 let attempts = spans.filter { $0.kind == 3 && $0.text("tollgate.request_id") == requestID }
                     .sorted { ($0.text("tollgate.attempt") ?? "") < ($1.text("tollgate.attempt") ?? "") }

@@ -27,11 +27,17 @@ public final class OTLPReceiver: Sendable {
         }
     }
 
-    private let received = Mutex<[Span]>([])
+    private let received = Mutex<State>(State())
+
+    private struct State {
+        var spans: [Span] = []
+        /// Callers of `wait(until:)`, resumed by the export that satisfies them (or at their deadline).
+        var waiters: [UUID: (condition: @Sendable ([Span]) -> Bool, continuation: CheckedContinuation<[Span], Never>)] = [:]
+    }
 
     public init() {}
 
-    public var spans: [Span] { received.withLock { $0 } }
+    public var spans: [Span] { received.withLock { $0.spans } }
 
     func take(_ body: ByteBuffer) {
         guard let json = try? WireCoding.decode(JSONValue.self, from: body) else { return }
@@ -50,7 +56,13 @@ public final class OTLPReceiver: Sendable {
                 }
             }
         }
-        received.withLock { $0 += spans }
+        let satisfied = received.withLock { state in
+            state.spans += spans
+            let ready = state.waiters.filter { $0.value.condition(state.spans) }
+            for id in ready.keys { state.waiters[id] = nil }
+            return ready.values.map { ($0.continuation, state.spans) }
+        }
+        for (continuation, spans) in satisfied { continuation.resume(returning: spans) }
     }
 
     /// OTLP JSON writes ids as hex; protobuf's JSON mapping as base64. Either becomes hex.
@@ -96,13 +108,23 @@ public final class OTLPReceiver: Sendable {
         }
     }
 
-    /// Waits (up to 20 s) until `condition` holds for the spans received.
-    public func wait(until condition: ([Span]) -> Bool) async throws -> [Span] {
-        for _ in 0..<400 {
-            let spans = self.spans
-            if condition(spans) { return spans }
-            try await Task.sleep(for: .milliseconds(50))
+    /// The spans received once `condition` holds for them, looked at as each export arrives; after
+    /// 20 s without it, the spans as they are (the test's expectations then say what is missing).
+    public func wait(until condition: @escaping @Sendable ([Span]) -> Bool) async -> [Span] {
+        let id = UUID()
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(20))
+            let waiter = received.withLock { state in state.waiters.removeValue(forKey: id).map { ($0.continuation, state.spans) } }
+            waiter?.0.resume(returning: waiter?.1 ?? [])
         }
-        return spans
+        defer { deadline.cancel() }
+        return await withCheckedContinuation { continuation in
+            let now = received.withLock { state -> [Span]? in
+                if condition(state.spans) { return state.spans }
+                state.waiters[id] = (condition, continuation)
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
     }
 }

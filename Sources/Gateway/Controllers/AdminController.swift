@@ -131,13 +131,7 @@ struct AdminController {
     }
 
     @Sendable func listKeys(_ request: Request, context: TollgateRequestContext) async throws -> Response {
-        var teamID: UUID?
-        if let text = request.uri.queryParameters.get("team_id") {
-            guard let id = UUID(uuidString: text) else {
-                throw GatewayError.invalidRequest("'team_id' is not a UUID.", param: "team_id")
-            }
-            teamID = id
-        }
+        let teamID = try request.uri.queryParameters.uuid("team_id")
         var views: [KeyView] = []
         for key in try await keys.keys(teamID: teamID) { views.append(try await view(key)) }
         return try JSONBody.response(ListView(data: views))

@@ -49,22 +49,9 @@ struct SpendReporter: Sendable {
             }
             if !groupBy.contains(dimension) { groupBy.append(dimension) }
         }
-        var team = forcedTeam
-        if forcedTeam == nil, let text = parameters.get("team_id") {
-            guard let id = UUID(uuidString: text) else {
-                throw GatewayError.invalidRequest("'team_id' is not a UUID.", param: "team_id")
-            }
-            team = id
-        }
-        let endUser = parameters.get("end_user")
-        if let endUser, !EndUser.isValid(endUser) {
-            throw GatewayError.invalidRequest("'end_user' must be 1 to 256 bytes, without NUL characters.", param: "end_user")
-        }
-        let run = parameters.get("run")
-        if let run, !ProxyController.isName(run) {
-            throw GatewayError.invalidRequest("'run' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "run")
-        }
-        return SpendQuery(from: from, to: to, groupBy: groupBy, teamID: team, endUser: endUser, run: run, timeZone: zoneName)
+        return SpendQuery(
+            from: from, to: to, groupBy: groupBy, teamID: try forcedTeam ?? parameters.uuid("team_id"), endUser: try parameters.endUser(),
+            run: try parameters.routingName("run"), timeZone: zoneName)
     }
 
     static func date(_ text: String, _ name: String, in zone: TimeZone = .gmt) throws -> Date {

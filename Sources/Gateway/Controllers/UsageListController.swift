@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Metering
-import OpenAIWire
 import Pricing
 
 /// `GET /admin/usage` and `GET /v1/usage`: the stored usage rows, newest first, a page at a time
@@ -29,11 +28,6 @@ struct UsageListController: Sendable {
     }
 
     static func query(from parameters: Parameters, forcedTeam: UUID?) throws -> UsageListQuery {
-        func uuid(_ name: String) throws -> UUID? {
-            guard let text = parameters.get(name) else { return nil }
-            guard let id = UUID(uuidString: text) else { throw GatewayError.invalidRequest("'\(name)' is not a UUID.", param: name) }
-            return id
-        }
         func name(_ field: String) throws -> String? {
             guard let text = parameters.get(field) else { return nil }
             guard !text.isEmpty, text.utf8.count <= 200, !text.utf8.contains(0) else {
@@ -70,17 +64,10 @@ struct UsageListController: Sendable {
             }
             before = cursor
         }
-        let endUser = parameters.get("end_user")
-        if let endUser, !EndUser.isValid(endUser) {
-            throw GatewayError.invalidRequest("'end_user' must be 1 to 256 bytes, without NUL characters.", param: "end_user")
-        }
-        let run = parameters.get("run")
-        if let run, !ProxyController.isName(run) {
-            throw GatewayError.invalidRequest("'run' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "run")
-        }
         return UsageListQuery(
-            from: from, to: to, teamID: try forcedTeam ?? uuid("team_id"), keyID: try uuid("key_id"), task: try name("task"),
-            model: try name("model"), status: status, endUser: endUser, run: run, limit: limit, before: before)
+            from: from, to: to, teamID: try forcedTeam ?? parameters.uuid("team_id"), keyID: try parameters.uuid("key_id"),
+            task: try name("task"), model: try name("model"), status: status, endUser: try parameters.endUser(),
+            run: try parameters.routingName("run"), limit: limit, before: before)
     }
 }
 

@@ -25,15 +25,8 @@ struct WhatIfController: Sendable {
             throw GatewayError.invalidRequest("Missing required parameter: 'model' (the model to price the traffic at).", param: "model")
         }
         let query = try SpendReporter.query(from: parameters, forcedTeam: forcedTeam, now: clock())
-        let task = parameters.get("task")
-        if let task, !ProxyController.isName(task) {
-            throw GatewayError.invalidRequest("'task' must be 1 to 100 characters of letters, digits and - _ . : /.", param: "task")
-        }
-        var keyID: UUID?
-        if let text = parameters.get("key_id") {
-            guard let id = UUID(uuidString: text) else { throw GatewayError.invalidRequest("'key_id' is not a UUID.", param: "key_id") }
-            keyID = id
-        }
+        let task = try parameters.routingName("task")
+        let keyID = try parameters.uuid("key_id")
         let pricedAt = min(query.to, clock())
         guard let price = prices.table.price(for: model, at: pricedAt) else {
             throw GatewayError.invalidRequest(
