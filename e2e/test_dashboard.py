@@ -18,7 +18,7 @@ selenium = pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,10 +81,21 @@ def wait_ready(driver):
 
 
 def click_through(driver, element):
-    """Clicks a link or button that loads a new page, and waits for that page to be drawn."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    """Clicks a link or button that loads a new page, and waits for that page to be drawn.
+
+    The old page is marked in its window; the new one has a fresh window object without the mark.
+    (Waiting for an old element to go stale races the navigation: Chromium may answer the check
+    with an error that is not a stale-element one.)"""
+    driver.execute_script("window.tollgateOldPage = true")
     element.click()
-    WebDriverWait(driver, 20).until(staleness_of(old))
+
+    def new_page_drawn(d):
+        try:
+            return d.execute_script("return window.tollgateOldPage === undefined && document.body.dataset.ready || null")
+        except WebDriverException:  # the page is being replaced
+            return None
+
+    WebDriverWait(driver, 20).until(new_page_drawn)
     wait_ready(driver)
 
 
