@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Metering
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import PostgresStorage
 import Pricing
@@ -71,7 +72,9 @@ public enum GatewayApp {
         httpConfiguration.decompression = .enabled(limit: .ratio(50))
         // Provider keys and prompts go only to the configured hosts: a redirect is an error.
         httpConfiguration.redirectConfiguration = .disallow
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let upstreamClients = LoopLocalHTTPClients(group: .singleton, configuration: httpConfiguration)
+        // Webhooks are few and leave from the background thread: any one client does.
+        let http = upstreamClients.current
 
         let priceSync = PriceSync(store: PostgresPriceStore(client: postgres, logger: logger), book: prices, logger: logger)
         let budgetStore = PostgresBudgetStore(client: postgres, logger: logger)
@@ -113,7 +116,7 @@ public enum GatewayApp {
         let sessions = DashboardSessions(adminKey: adminKey, clock: configuration.clock)
         let v1 = router.group("v1").add(middleware: APIKeyAuthMiddleware(cache: cache, failures: failures, sessions: sessions))
         ProxyController(
-            routing: routing, providers: ProviderSet(http: UpstreamHTTP(client: http)),
+            routing: routing, providers: ProviderSet(http: UpstreamHTTP(clients: upstreamClients)),
             meter: meter, budgets: budgets, idempotency: IdempotencyGuard(store: idempotencyStore, clock: configuration.clock),
             runs: RunBook(store: runStore, clock: configuration.clock, logger: logger), metrics: metrics, maxBodyBytes: configuration.maxBodyBytes
         ).add(to: v1)
@@ -188,7 +191,7 @@ public enum GatewayApp {
                 postgres, health, GovernanceChangeService(listener: PostgresGovernanceListener(client: postgres, logger: logger), cache: cache, prices: priceSync,
                     budgets: budgets),
                 priceSync,
-                HTTPClientService(client: http), alerts, UsageRecorderService(recorder: recorder),
+                HTTPClientService(clients: upstreamClients), alerts, UsageRecorderService(recorder: recorder),
                 reloader,
                 // The ledger kept in step with the spend other replicas write.
                 PeriodicService(name: "budget refresh", interval: configuration.budgetRefreshInterval, logger: logger) {

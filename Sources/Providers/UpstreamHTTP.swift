@@ -9,7 +9,7 @@ import Synchronization
 /// The HTTP plumbing every provider shares: send a JSON body, read bounded answers, and turn
 /// transport failures and error statuses into `ProviderError`s.
 public struct UpstreamHTTP: Sendable {
-    public let client: HTTPClient
+    public let clients: LoopLocalHTTPClients
     /// How long one upstream request may take in all, streams included.
     public let requestDeadline: TimeAmount
     /// The largest non-streamed answer read from an upstream.
@@ -19,8 +19,8 @@ public struct UpstreamHTTP: Sendable {
     /// started by then (connection and response head; a stream's body may run on after it).
     @TaskLocal public static var answerDeadline: NIODeadline?
 
-    public init(client: HTTPClient, requestDeadline: TimeAmount = .minutes(30), maxResponseBytes: Int = 64 * 1024 * 1024) {
-        self.client = client
+    public init(clients: LoopLocalHTTPClients, requestDeadline: TimeAmount = .minutes(30), maxResponseBytes: Int = 64 * 1024 * 1024) {
+        self.clients = clients
         self.requestDeadline = requestDeadline
         self.maxResponseBytes = maxResponseBytes
     }
@@ -39,7 +39,7 @@ public struct UpstreamHTTP: Sendable {
             // and below, so below that it gets none.
             // AsyncHTTPClient's deadline holds until the response head has arrived.
             let deadline = min(NIODeadline.now() + requestDeadline, Self.answerDeadline ?? .distantFuture)
-            return try await client.execute(request, deadline: deadline, logger: logger.logLevel <= .debug ? logger : nil)
+            return try await clients.current.execute(request, deadline: deadline, logger: logger.logLevel <= .debug ? logger : nil)
         } catch {
             throw Self.providerError(error, provider: provider, requestSent: sent.value)
         }

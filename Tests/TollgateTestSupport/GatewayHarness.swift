@@ -159,12 +159,12 @@ public struct GatewayHarness: Sendable {
 
     @discardableResult
     public func admin(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil) async throws -> TestResponse {
-        try await send(method, path, bearer: adminKey, body: try body.map { String(buffer: try WireCoding.encode($0)) })
+        try await send(method, path, bearer: adminKey, body: body.map { String(buffer: WireCoding.encode($0)) })
     }
 
     @discardableResult
     public func chat(key: String, _ body: JSONValue, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await send(.post, "/v1/chat/completions", bearer: key, body: String(buffer: try WireCoding.encode(body)), headers: headers)
+        try await send(.post, "/v1/chat/completions", bearer: key, body: String(buffer: WireCoding.encode(body)), headers: headers)
     }
 
     /// Creates a team and returns its id.
@@ -220,7 +220,7 @@ public struct GatewayHarness: Sendable {
 
     /// Sends `count` chat requests at once over separate connections.
     public func concurrentChats(key: String, body: JSONValue, count: Int, headers: HTTPFields = [:]) async throws -> [RawResponse] {
-        let request = try chatRequest(key: key, body: try WireCoding.encode(body), headers: headers)
+        let request = try chatRequest(key: key, body: WireCoding.encode(body), headers: headers)
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(10), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

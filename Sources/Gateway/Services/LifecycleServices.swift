@@ -4,16 +4,17 @@ import Governance
 import Logging
 import Metering
 import PostgresStorage
+import Providers
 import ServiceLifecycle
 
-/// Keeps the upstream HTTP client alive until graceful shutdown, then shuts it down (it must be
-/// shut down before it is released).
+/// Keeps the upstream HTTP clients alive until graceful shutdown, then shuts them down (each
+/// must be shut down before it is released).
 struct HTTPClientService: Service {
-    let client: HTTPClient
+    let clients: LoopLocalHTTPClients
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        try await clients.shutdown()
     }
 }
 
