@@ -3,6 +3,7 @@ import Governance
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The per-request state: the request id every log line and usage row carries, and, once the
 /// key is checked, who is calling.
@@ -39,23 +40,30 @@ public struct TollgateRequestContext: RequestContext {
     }
 }
 
-/// Request ids: `req_`, 12 hex digits of the Unix time in milliseconds, then 20 random hex digits.
+/// Request ids: `req_`, 12 hex digits of the Unix time in milliseconds, then 20 hex digits of 64
+/// random bits and a 16-bit counter.
 ///
 /// Ids made later sort later, so the usage table's primary key grows at its right edge: a batch
 /// of usage rows touches a few hot index pages instead of random ones all over a large index.
-/// The 80 random bits keep ids made in the same millisecond, on any replica, from colliding.
+/// The random bits keep ids made in the same millisecond on different replicas from colliding,
+/// and the counter (starting at a random value) those of one process. One draw from the system's
+/// generator per id: each draw is a system call.
 enum RequestIdentifier {
+    private static let counter = Atomic<UInt16>({ var generator = SystemRandomNumberGenerator(); return generator.next() }())
+
     static func make(at date: Date = Date()) -> String {
         let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var generator = SystemRandomNumberGenerator()
+        let random = generator.next() as UInt64
+        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for shift in stride(from: 40, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)))
         }
-        // Two draws, not one a byte: each is a system call.
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        withUnsafeBytes(of: (high, low)) { bytes.append(contentsOf: $0.prefix(10)) }
+        withUnsafeBytes(of: random) { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(truncatingIfNeeded: count >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: count))
         return "req_" + Hex.lowercase(bytes)
     }
 }

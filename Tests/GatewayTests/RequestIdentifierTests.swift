@@ -4,7 +4,7 @@ import Testing
 @testable import Gateway
 
 @Suite struct RequestIdentifierTests {
-    @Test func idsAreTheTimeInMillisecondsThenEightyRandomBits() throws {
+    @Test func idsAreTheTimeInMillisecondsThenRandomBitsAndACounter() throws {
         let date = Date(timeIntervalSince1970: 1_795_000_000.123)
         let id = RequestIdentifier.make(at: date)
         #expect(id.count == 36)
@@ -12,6 +12,11 @@ import Testing
         let digits = id.dropFirst(4)
         #expect(digits.allSatisfy { "0123456789abcdef".contains($0) })
         #expect(UInt64(digits.prefix(12), radix: 16) == 1_795_000_000_123)
+        // The last four digits count up from one id to the next.
+        let next = RequestIdentifier.make(at: date)
+        let counts = [id, next].compactMap { UInt16($0.suffix(4), radix: 16) }
+        #expect(counts.count == 2 && counts[1] == counts[0] &+ 1)
+        #expect(id.dropLast(4) != next.dropLast(4))  // and the random bits differ
     }
 
     @Test func laterIdsSortLaterAndIdsNeverRepeat() {
