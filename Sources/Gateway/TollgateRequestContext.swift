@@ -52,16 +52,21 @@ enum RequestIdentifier {
     private static let counter = Atomic<UInt16>({ var generator = SystemRandomNumberGenerator(); return generator.next() }())
 
     static func make(at date: Date = Date()) -> String {
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var generator = SystemRandomNumberGenerator()
-        let random = generator.next() as UInt64
-        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return make(at: date, random: generator.next(), count: counter.wrappingAdd(1, ordering: .relaxed).newValue)
+    }
+
+    /// The id for `date` with these random bits and counter value.
+    static func make(at date: Date, random: UInt64, count: UInt16) -> String {
+        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for shift in stride(from: 40, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)))
         }
-        withUnsafeBytes(of: random) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: random >> UInt64(shift)))
+        }
         bytes.append(UInt8(truncatingIfNeeded: count >> 8))
         bytes.append(UInt8(truncatingIfNeeded: count))
         return "req_" + Hex.lowercase(bytes)

@@ -22,7 +22,7 @@ import TollgateTestSupport
             let (_, key) = try await gateway.createKey(team: team)
             let body: JSONValue = ["model": "priced-drip", "max_tokens": 100, "stream": true, "messages": [Self.hi]]
             let before = gateway.mock.total
-            let preview = try await gateway.send(.post, "/v1/cost/estimate", bearer: key, body: String(buffer: try WireCoding.encode(body)))
+            let preview = try await gateway.send(.post, "/v1/cost/estimate", bearer: key, body: String(buffer: WireCoding.encode(body)))
             #expect(preview.status == .ok)
             let json = try preview.json()
             #expect(json["decision"] == "allow" && json["reason"] == .null)

@@ -32,7 +32,7 @@ import TollgateTestSupport
             #expect(try await gateway.chat(key: key, Self.request(for: nil)).status == .ok)
             // The preview says the same.
             let preview = try await gateway.send(
-                .post, "/v1/cost/estimate", bearer: key, body: String(buffer: try WireCoding.encode(Self.request(for: "alice")))).json()
+                .post, "/v1/cost/estimate", bearer: key, body: String(buffer: WireCoding.encode(Self.request(for: "alice")))).json()
             #expect(preview["decision"] == "reject")
             // The key shows its limit.
             let shown = try await gateway.admin(.get, "/admin/keys?team_id=\(team)").json()

@@ -12,11 +12,11 @@ import Testing
         let digits = id.dropFirst(4)
         #expect(digits.allSatisfy { "0123456789abcdef".contains($0) })
         #expect(UInt64(digits.prefix(12), radix: 16) == 1_795_000_000_123)
-        // The last four digits count up from one id to the next.
-        let next = RequestIdentifier.make(at: date)
-        let counts = [id, next].compactMap { UInt16($0.suffix(4), radix: 16) }
-        #expect(counts.count == 2 && counts[1] == counts[0] &+ 1)
-        #expect(id.dropLast(4) != next.dropLast(4))  // and the random bits differ
+        // Then 16 digits of the random bits and 4 of the counter, most significant first.
+        let parts = RequestIdentifier.make(at: date, random: 0x0123_4567_89AB_CDEF, count: 0xBEEF)
+        #expect(parts == "req_" + String(1_795_000_000_123, radix: 16).leftPadded(to: 12) + "0123456789abcdef" + "beef")
+        // Made twice in the same millisecond, the random bits differ.
+        #expect(RequestIdentifier.make(at: date).dropLast(4) != id.dropLast(4))
     }
 
     @Test func laterIdsSortLaterAndIdsNeverRepeat() {
@@ -31,5 +31,11 @@ import Testing
             seen.insert(id)
         }
         #expect(seen.count == 2_000)
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

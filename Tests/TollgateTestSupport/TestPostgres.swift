@@ -84,6 +84,7 @@ public enum TestPostgres {
     }
 
     /// Runs `body` with a running client for `configuration`.
+    @discardableResult
     public static func withClient<T: Sendable>(
         _ configuration: PostgresClient.Configuration, _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
