@@ -24,28 +24,36 @@ DURATION=${DURATION:-10}
 LOADGEN=$ROOT/.build/release/tollgate-loadgen
 PASSTHROUGH=$ROOT/.build/release/tollgate-passthrough
 MOCK_PORT=${MOCK_PORT:-19090} PASS_PORT=${PASS_PORT:-18181} PORT=${PORT:-18080}
-BODY='{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"Summarise the benefits of an LLM gateway in one sentence."}]}'
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+PIDS=()
+WORK=""
+stop() {
+    kill "${PIDS[@]}" 2>/dev/null || true
+    wait "${PIDS[@]}" 2>/dev/null || true
+    PIDS=()
+    [ -n "$WORK" ] && rm -rf "$WORK"
+    WORK=""
+}
+trap stop EXIT
 
-one() {  # side binary env -> "p99s stalls"
-    local work pids=() admin="tgadmin-ab-$RANDOM$RANDOM"
-    work=$(mktemp -d /tmp/tollgate-ab-XXXXXX)
-    chmod 755 "$work"
-    echo "$BODY" >"$work/body.json"
-    LOG_LEVEL=warning "$2" mock-upstream --port "$MOCK_PORT" >"$work/mock.log" 2>&1 & pids+=($!)
-    "$PASSTHROUGH" --port "$PASS_PORT" --upstream "http://127.0.0.1:$MOCK_PORT" >"$work/pass.log" 2>&1 & pids+=($!)
-    (cd "$work" && exec env $3 LOG_LEVEL=warning TOLLGATE_ADMIN_KEY="$admin" OPENAI_API_KEY=sk-ab \
-        OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" "$2" serve --port "$PORT" --data-dir "$work/data" \
-        --pricing-dir "$ROOT/Tests/TollgateTestSupport/Fixtures/pricing") >"$work/gateway.log" 2>&1 & pids+=($!)
-    trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' RETURN
-    for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
-    local team key
-    team=$(curl -sf -X POST "localhost:$PORT/admin/teams" -H "authorization: Bearer $admin" -d '{"name":"ab"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    key=$(curl -sf -X POST "localhost:$PORT/admin/keys" -H "authorization: Bearer $admin" -d "{\"team_id\":\"$team\",\"name\":\"ab\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+one() {  # side binary gateway-env -> one line of p99s and stalls
+    BIN=$2
+    WORK=$(mktemp -d /tmp/tollgate-ab-XXXXXX)
+    chmod 755 "$WORK"
+    ADMIN_KEY="tgadmin-ab-$RANDOM$RANDOM"
+    echo "$BODY" >"$WORK/body.json"
+    LOG_LEVEL=warning "$BIN" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 & PIDS+=($!)
+    "$PASSTHROUGH" --port "$PASS_PORT" --upstream "http://127.0.0.1:$MOCK_PORT" >"$WORK/pass.log" 2>&1 & PIDS+=($!)
+    OPENAI_API_KEY=sk-ab OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" GATEWAY_ENV=$3 \
+        start_gateway "$PORT" "$WORK/data" "$WORK/gateway.log"
+    local key
+    read -r _ key < <(new_key "$PORT")
     local urls=("http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "http://127.0.0.1:$PASS_PORT/v1/chat/completions" "http://127.0.0.1:$PORT/v1/chat/completions")
-    "$LOADGEN" "${urls[@]:1}" --rate 1000 --seconds 2 --body "$work/body.json" --header "authorization: Bearer $key" >/dev/null
-    "$LOADGEN" "${urls[@]}" --rate 1000 --seconds "$DURATION" --body "$work/body.json" --header "authorization: Bearer $key" \
-        --samples "$work/samples.txt" >"$work/load.txt"
-    python3 - "$work/load.txt" "$work/samples.txt" "$1" <<'PY'
+    "$LOADGEN" "${urls[@]:1}" --rate 1000 --seconds 2 --body "$WORK/body.json" --header "authorization: Bearer $key" >/dev/null
+    "$LOADGEN" "${urls[@]}" --rate 1000 --seconds "$DURATION" --body "$WORK/body.json" --header "authorization: Bearer $key" \
+        --samples "$WORK/samples.txt" >"$WORK/load.txt"
+    python3 - "$WORK/load.txt" "$WORK/samples.txt" "$1" <<'PY'
 import sys
 p99 = [line.split()[line.split().index("p99_ms") + 1] for line in open(sys.argv[1])]
 samples = sorted((float(o), float(l)) for o, l, t in (line.split() for line in open(sys.argv[2])) if t == "2")
@@ -58,9 +66,9 @@ for _, latency in samples + [(0, 0)]:
         run = 0
 print(f"{sys.argv[3]}  p99 mock {p99[0]}  pass-through {p99[1]}  gateway {p99[2]}  gateway stalls {stalls}")
 PY
+    stop
 }
 
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round of $ROUNDS"
     one A "$A" "${A_ENV:-}"

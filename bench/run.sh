@@ -49,27 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() {  # url log
-    for _ in $(seq 1 150); do curl -sf "$1" >/dev/null && return; sleep 0.2; done
-    cat "$2"; exit 1
-}
-start_gateway() {  # port data-dir log [serve options…]; upstream settings come from the environment
-    local port=$1 data=$2 log=$3; shift 3
-    (cd "$WORK" && LOG_LEVEL=warning TOLLGATE_ADMIN_KEY=$ADMIN_KEY exec "$BIN" serve --port "$port" --data-dir "$data" \
-        --pricing-dir "$ROOT/Tests/TollgateTestSupport/Fixtures/pricing" "$@") >"$log" 2>&1 &
-    PIDS+=($!)
-    wait_for "http://127.0.0.1:$port/health" "$log"
-}
-admin() {  # port method path [body]
-    curl -sf -X "$2" "http://127.0.0.1:$1$3" -H "authorization: Bearer $ADMIN_KEY" -H 'content-type: application/json' ${4:+-d "$4"}
-}
-new_key() {  # port -> "team-id key"
-    local team
-    team=$(admin "$1" POST /admin/teams '{"name": "bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    echo "$team $(admin "$1" POST /admin/keys "{\"team_id\": \"$team\", \"name\": \"bench\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
-}
-
-BODY='{"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"Summarise the benefits of an LLM gateway in one sentence."}]}'
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 echo "$BODY" >"$WORK/body.json"
 CHAT=/v1/chat/completions
 
