@@ -62,8 +62,18 @@ struct GatewayTracing: Sendable {
             configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(delay)
         }
         let backend = try OTel.makeTracingBackend(configuration: configuration)
-        return GatewayTracing(tracer: backend.factory, service: backend.service)
+        let tracing = GatewayTracing(tracer: backend.factory, service: backend.service)
+        kept.withLock { $0.append(tracing) }
+        return tracing
     }
+
+    /// Every tracing made, kept for the process's life. swift-otel's exporter shuts its HTTP client
+    /// down again in its deinit, as a backstop, and AsyncHTTPClient traps when that happens on an
+    /// event loop: where the last reference is most often dropped here, since Swift concurrency
+    /// runs on the event loops (a test process crashed so as it exited). Kept, it is never
+    /// deinitialised; its service has shut the client down at graceful shutdown, so a kept one
+    /// holds no connection, and a process makes one (a test process one per traced gateway).
+    private static let kept = Mutex<[GatewayTracing]>([])
 
     struct ConfigurationError: Error, CustomStringConvertible {
         var description: String
