@@ -15,8 +15,8 @@ extension UsageEvent {
         Self.appendString(requestID, to: &line)
         Self.appendField("attempt", attempt, to: &line)
         Self.appendField("time_us", Int64((time.timeIntervalSince1970 * 1_000_000).rounded()), to: &line)
-        Self.appendField("team_id", teamID.uuidString, to: &line)
-        Self.appendField("key_id", keyID.uuidString, to: &line)
+        Self.appendField("team_id", teamID, to: &line)
+        Self.appendField("key_id", keyID, to: &line)
         Self.appendField("task", task, to: &line)
         Self.appendField("requested_model", requestedModel, to: &line)
         Self.appendField("served_model", servedModel, to: &line)
@@ -98,6 +98,20 @@ extension UsageEvent {
         if let value { appendString(value, to: &line) } else { line.append(contentsOf: "null".utf8) }
     }
 
+    /// A UUID as `uuidString` writes it (uppercase, hyphenated), from its bytes: no string made.
+    private static func appendField(_ name: String, _ value: UUID, to line: inout [UInt8]) {
+        appendName(name, to: &line)
+        line.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: value.uuid) { bytes in
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { line.append(UInt8(ascii: "-")) }
+                line.append(upperHexDigits[Int(byte >> 4)])
+                line.append(upperHexDigits[Int(byte & 0xF)])
+            }
+        }
+        line.append(UInt8(ascii: "\""))
+    }
+
     private static func appendField(_ name: String, _ value: Int, to line: inout [UInt8]) {
         appendName(name, to: &line)
         line.append(contentsOf: String(value).utf8)
@@ -122,6 +136,12 @@ extension UsageEvent {
     /// A JSON string: quotes, backslashes and control characters escaped, so a line never breaks.
     private static func appendString(_ value: String, to line: inout [UInt8]) {
         line.append(UInt8(ascii: "\""))
+        // Names and ids seldom need escaping: then the bytes go in at once.
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            line.append(contentsOf: value.utf8)
+            line.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
@@ -139,4 +159,5 @@ extension UsageEvent {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 }

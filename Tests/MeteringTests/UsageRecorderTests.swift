@@ -218,6 +218,14 @@ extension UsageRecorderTests {
         #expect(UsageEvent(jsonLine: line.dropLast()) == original)
         #expect(UsageEvent(jsonLine: line.prefix(40)) == nil)
     }
+
+    /// Spools written before the ids were spelled out from their bytes keep reading the same.
+    @Test func idsAreWrittenAsUUIDStrings() throws {
+        let original = event("ids")
+        let text = String(decoding: original.jsonLine, as: UTF8.self)
+        #expect(text.contains(#""team_id":"\#(original.teamID.uuidString)","key_id":"\#(original.keyID.uuidString)""#))
+        #expect(text.hasPrefix(#"{"request_id":"ids","attempt":1,"#))
+    }
 }
 
 /// Spool segments in memory, as the file storage keeps them on disk.

@@ -16,8 +16,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
     var sessions: DashboardSessions?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let address = context.clientAddress
-        if let retryAfter = failures.retryAfter(address) {
+        if let retryAfter = failures.retryAfter(context.clientAddress) {
             throw GatewayError.tooManyFailedAttempts(retryAfter: retryAfter)
         }
         let secretHash: String?
@@ -29,7 +28,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
             secretHash = hash
             shown = "(the dashboard session's key)"
         } else {
-            failures.recordFailure(address)
+            failures.recordFailure(context.clientAddress)
             throw GatewayError.unauthorized("Missing API key: send 'Authorization: Bearer tg-…' (or 'x-api-key: tg-…').", code: "missing_api_key")
         }
         let found: Principal?
@@ -44,7 +43,7 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
             found = nil
         }
         guard let principal = found else {
-            failures.recordFailure(address)
+            failures.recordFailure(context.clientAddress)
             throw GatewayError.unauthorized("Incorrect API key provided: \(shown). Ask your platform admin for a Tollgate key.")
         }
         switch principal.refusal(at: Date()) {

@@ -24,9 +24,11 @@ final class FailedAuthLimiter: Sendable {
         self.capacity = capacity
     }
 
-    /// Seconds until `address` may try again, or nil when it may try now.
-    func retryAfter(_ address: String, now: ContinuousClock.Instant = .now) -> Int? {
+    /// Seconds until `address` may try again, or nil when it may try now. The address is only
+    /// read once some address is blocked: formatting a peer's address costs every request.
+    func retryAfter(_ address: @autoclosure () -> String, now: ContinuousClock.Instant = .now) -> Int? {
         guard anyBlocked.load(ordering: .acquiring) else { return nil }
+        let address = address()
         return windows.withLock { windows in
             guard let current = windows[address], now - current.start < window, current.failures >= maxFailures else { return nil }
             let left = window - (now - current.start)

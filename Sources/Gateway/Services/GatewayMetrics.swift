@@ -21,7 +21,10 @@ final class GatewayMetrics: Sendable {
     /// then takes one lock and no string building (it runs once per attempt).
     private let series = Mutex<[SeriesKey: Series]>([:])
     /// Other swift-metrics handles made so far, by name and labels (making one takes the registry's lock).
-    private let handles = Mutex<[String: any Sendable]>([:])
+    private let counters = Mutex<[HandleKey: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[HandleKey: CoreMetrics.Timer]>([:])
+    /// The gateway's own time before a request's first attempt (`overhead(_:)`), made once.
+    private let overheadTimer: CoreMetrics.Timer
 
     /// Upstream latency buckets, seconds: from a fast cache hit to a long generation.
     static let latencyBuckets: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -31,6 +34,7 @@ final class GatewayMetrics: Sendable {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         self.factory = factory
+        overheadTimer = CoreMetrics.Timer(label: "tollgate_overhead_seconds", dimensions: [], factory: factory)
     }
 
     /// What sets one metered attempt's series apart.
@@ -90,41 +94,61 @@ final class GatewayMetrics: Sendable {
 
     /// Counts an attempt by how it ended (the pipeline's typed outcome: every endpoint alike).
     func attempt(_ outcome: AttemptOutcome, provider: String, model: String) {
-        handle("tollgate_attempts_total", [("outcome", outcome.metricName), ("provider", provider), ("model", model)], Counter.init).increment()
+        let name = outcome.metricName
+        counter(HandleKey(name: "tollgate_attempts_total", first: name, second: provider, third: model),
+                labels: [("outcome", name), ("provider", provider), ("model", model)]).increment()
     }
 
     /// Counts an attempt made after an earlier one of the same request failed: a fallback.
     func fallback(to provider: String, model: String) {
-        handle("tollgate_fallbacks_total", [("provider", provider), ("model", model)], Counter.init).increment()
+        counter(HandleKey(name: "tollgate_fallbacks_total", first: provider, second: model), labels: [("provider", provider), ("model", model)])
+            .increment()
     }
 
     /// Records a stream's time to its first event, from the attempt's start.
     func firstEvent(after milliseconds: Int, provider: String, model: String) {
-        handle("tollgate_time_to_first_token_seconds", [("provider", provider), ("model", model)], Timer.init).recordMilliseconds(milliseconds)
+        timer(HandleKey(name: "tollgate_time_to_first_token_seconds", first: provider, second: model), labels: [("provider", provider), ("model", model)])
+            .recordMilliseconds(milliseconds)
     }
 
     /// Records the gateway's own time on a request before its first upstream attempt: reading and
     /// checking the body, authentication, planning, the candidate check and admission.
     func overhead(_ duration: Duration) {
-        handle("tollgate_overhead_seconds", [], Timer.init).recordNanoseconds(duration.nanoseconds)
+        overheadTimer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Records one batch write of usage rows to the store, and whether it succeeded.
     func usageWrite(_ duration: Duration, rows: Int, ok: Bool) {
-        handle("tollgate_usage_write_seconds", [("result", ok ? "ok" : "error")], Timer.init).recordNanoseconds(duration.nanoseconds)
-        if ok { handle("tollgate_usage_rows_written_total", [], Counter.init).increment(by: Int64(rows)) }
+        let result = ok ? "ok" : "error"
+        timer(HandleKey(name: "tollgate_usage_write_seconds", first: result), labels: [("result", result)]).recordNanoseconds(duration.nanoseconds)
+        if ok { counter(HandleKey(name: "tollgate_usage_rows_written_total"), labels: []).increment(by: Int64(rows)) }
     }
 
-    /// The handle named `name` with `labels`, made by `make` the first time.
-    private func handle<Handle: Sendable>(
-        _ name: String, _ labels: [(String, String)], _ make: (String, [(String, String)], any MetricsFactory) -> Handle
-    ) -> Handle {
-        let key = ([name] + labels.flatMap { [$0.0, $0.1] }).joined(separator: "\u{0}")
-        return handles.withLock { handles in
-            if let known = handles[key] as? Handle { return known }
-            let made = make(name, labels, factory)
-            handles[key] = made
-            return made
+    /// What tells one handle from another: its metric's name and its label values, in the order
+    /// the metric names its labels. Hashing it builds no string (this runs for every attempt).
+    private struct HandleKey: Hashable {
+        let name: String
+        var first = ""
+        var second = ""
+        var third = ""
+    }
+
+    /// The counter `key` names, made with `labels` the first time.
+    private func counter(_ key: HandleKey, labels: @autoclosure () -> [(String, String)]) -> CoreMetrics.Counter {
+        handle(key, in: counters) { CoreMetrics.Counter(label: key.name, dimensions: labels(), factory: factory) }
+    }
+
+    /// The timer `key` names, made with `labels` the first time.
+    private func timer(_ key: HandleKey, labels: @autoclosure () -> [(String, String)]) -> CoreMetrics.Timer {
+        handle(key, in: timers) { CoreMetrics.Timer(label: key.name, dimensions: labels(), factory: factory) }
+    }
+
+    private func handle<Handle>(_ key: HandleKey, in made: borrowing Mutex<[HandleKey: Handle]>, make: () -> Handle) -> Handle {
+        made.withLock { handles in
+            if let known = handles[key] { return known }
+            let handle = make()
+            handles[key] = handle
+            return handle
         }
     }
 
