@@ -10,6 +10,9 @@ public struct JSONParser {
     private var index = 0
     /// Whether an object named a member twice (the last one is kept).
     private var sawDuplicateKey = false
+    /// The members of the objects being read, innermost last: an object's dictionary is made once
+    /// its members are counted, at its final size, instead of growing (and rehashing) member by member.
+    private var pending: [(key: String, value: JSONValue)] = []
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -73,12 +76,12 @@ public struct JSONParser {
     private mutating func object(depth: Int) throws(WireError) -> JSONValue {
         guard depth <= Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        let first = pending.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -87,13 +90,20 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            if members.updateValue(try value(depth: depth), forKey: key) != nil { sawDuplicateKey = true }
+            let member = try value(depth: depth)
+            pending.append((key, member))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
             throw error("expected ',' or '}'")
         }
+        var members = [String: JSONValue](minimumCapacity: pending.count - first)
+        for (key, value) in pending[first...] where members.updateValue(value, forKey: key) != nil {
+            sawDuplicateKey = true
+        }
+        pending.removeSubrange(first...)
+        return .object(members)
     }
 
     private mutating func array(depth: Int) throws(WireError) -> JSONValue {
@@ -218,10 +228,27 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        if integral, let value = Self.integer(bytes[start..<index]) { return .integer(value) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if integral, let value = Int64(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else { throw error("number out of range") }
         return .number(value)
+    }
+
+    /// An optional minus and digits as an `Int64`; nil when it does not fit.
+    private static func integer(_ digits: ArraySlice<UInt8>) -> Int64? {
+        var rest = digits[...]
+        let negative = rest.first == UInt8(ascii: "-")
+        if negative { rest = rest.dropFirst() }
+        var value: Int64 = 0
+        for digit in rest {
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = negative
+                ? shifted.subtractingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+                : shifted.addingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { return nil }
+            value = next
+        }
+        return value
     }
 
     private func isDigit(_ byte: UInt8) -> Bool {

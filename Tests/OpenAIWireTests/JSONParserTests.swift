@@ -17,6 +17,24 @@ import Testing
         #expect(value["a"] == [1, [], [:]])
     }
 
+    @Test func integersFillInt64AndLargerOnesAreNumbers() throws {
+        let value = try JSONParser.parse(#"{"max": 9223372036854775807, "min": -9223372036854775808, "over": 9223372036854775808, "under": -9223372036854775809, "zero": -0}"#)
+        #expect(value["max"] == .integer(.max))
+        #expect(value["min"] == .integer(.min))
+        #expect(value["over"] == .number(9_223_372_036_854_775_808))
+        #expect(value["under"] == .number(-9_223_372_036_854_775_809))
+        #expect(value["zero"] == .integer(0))
+    }
+
+    @Test func nestedObjectsKeepTheirOwnMembersAndDuplicatesAreNoted() throws {
+        let nested = try JSONParser.parseNotingDuplicates(Array(#"{"a": {"b": {"c": 1}, "d": [{"e": 2}, {}]}, "f": {"a": 3}}"#.utf8))
+        #expect(nested.value == ["a": ["b": ["c": 1], "d": [["e": 2], [:]]], "f": ["a": 3]])
+        #expect(!nested.duplicateKeys)
+        let twice = try JSONParser.parseNotingDuplicates(Array(#"{"a": {"x": 1, "x": 2}, "b": 3}"#.utf8))
+        #expect(twice.value == ["a": ["x": 2], "b": 3])
+        #expect(twice.duplicateKeys)
+    }
+
     @Test(arguments: [
         "", "{", "[1,]", "{\"a\" 1}", "{\"a\":}", "01", "1.", "-", "1e", "tru", "nul", "\"abc", "\"a\u{01}b\"", "\"\\x\"",
         "\"\\ud800\"", "{} extra", "{'a': 1}", "[1 2]", "1e400",
