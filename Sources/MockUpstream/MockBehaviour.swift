@@ -17,6 +17,7 @@ import OpenAIWire
 /// | `huge-usage` | reports 10^17 completion tokens (the answer itself is normal) |
 /// | `negative-usage` | reports -5 prompt tokens |
 /// | `no-tier` | leaves `service_tier` out of its answers |
+/// | `sparse` | leaves `logprobs`, `refusal` and `annotations` out of a chat answer, as some OpenAI-compatible servers do |
 /// | `cache-write` | reports the prompt's uncached part as written to the cache (`cache_write_tokens`) |
 /// | `recovers-after-N` | answers its first N chat calls with HTTP 500, then normally (counted per model name) |
 /// | anything else | answers normally |
@@ -34,6 +35,7 @@ public struct MockBehaviour: Sendable, Equatable {
     public var negativeUsage: Bool
     public var hidesServiceTier: Bool
     public var writesCache: Bool
+    public var sparse: Bool
     /// `recovers-after-N`: the first N calls to the model fail with 503, the rest succeed.
     public var failuresBeforeRecovery: Int?
 
@@ -56,6 +58,7 @@ public struct MockBehaviour: Sendable, Equatable {
         negativeUsage = name.contains("negative-usage")
         hidesServiceTier = name.contains("no-tier")
         writesCache = name.contains("cache-write")
+        sparse = name.contains("sparse")
         if let range = name.range(of: "recovers-after-") {
             failuresBeforeRecovery = Int(name[range.upperBound...].prefix { $0.isNumber })
         } else {

@@ -8,6 +8,7 @@ import Synchronization
 public final class MockStats: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let last = Mutex<JSONValue?>(nil)
+    private let lastAnswer = Mutex<ByteBuffer?>(nil)
     private let lastHeaderValues = Mutex<[String: String]>([:])
     private let traceparentValues = Mutex<[String]>([])
     private let hooks = Mutex<[JSONValue]>([])
@@ -74,6 +75,13 @@ public final class MockStats: Sendable {
 
     /// The JSON body of the last chat or embeddings request.
     public var lastBody: JSONValue? { last.withLock { $0 } }
+
+    func record(answer: ByteBuffer) {
+        lastAnswer.withLock { $0 = answer }
+    }
+
+    /// The bytes of the last whole (not streamed) chat completion the mock answered.
+    public var lastChatAnswer: ByteBuffer? { lastAnswer.withLock { $0 } }
 
     func record(headers: [String: String]) {
         lastHeaderValues.withLock { $0 = headers }

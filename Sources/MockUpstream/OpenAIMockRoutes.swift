@@ -94,7 +94,8 @@ final class OpenAIMockRoutes: Sendable {
                                 pause: behaviour.drips ? .milliseconds(100) : nil)
         }
 
-        var message: [String: JSONValue] = ["role": "assistant", "content": .string(words.joined(separator: " "))]
+        // As OpenAI answers: `refusal` and `logprobs` null, `annotations` empty.
+        var message: [String: JSONValue] = ["role": "assistant", "content": .string(words.joined(separator: " ")), "refusal": .null, "annotations": []]
         if let toolName {
             message["content"] = .null
             message["tool_calls"] = [[
@@ -102,14 +103,22 @@ final class OpenAIMockRoutes: Sendable {
                 "function": ["name": .string(toolName), "arguments": "{\"location\":\"Paris\"}"],
             ]]
         }
+        var choice: [String: JSONValue] = ["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]
+        if behaviour.sparse {
+            choice["logprobs"] = nil
+            message["refusal"] = nil
+            message["annotations"] = nil
+            choice["message"] = .object(message)
+        }
         var answer: [String: JSONValue] = [
             "id": .string(id), "object": "chat.completion", "created": .integer(created), "model": .string(model),
-            "choices": [["index": 0, "message": .object(message), "logprobs": .null, "finish_reason": finish]],
-            "system_fingerprint": "fp_mock",
+            "choices": [.object(choice)], "system_fingerprint": "fp_mock",
         ]
         if let serviceTier { answer["service_tier"] = serviceTier }
         if behaviour.sendsUsage { answer["usage"] = behaviour.reported(usage) }
-        return try Response.json(.object(answer))
+        let bytes = WireCoding.encode(.object(answer))
+        stats.record(answer: bytes)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: bytes))
     }
 
     func embeddings(_ request: Request, context: BasicRequestContext) async throws -> Response {

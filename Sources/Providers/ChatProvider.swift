@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import OpenAIWire
 
 /// Talks to one kind of upstream: translates OpenAI-shaped requests to it and its answers back.
@@ -21,8 +22,14 @@ public protocol ChatProvider: Sendable {
 
 /// A whole upstream answer in OpenAI's shape, with its usage read out.
 public struct UpstreamAnswer: Sendable {
-    public var body: [String: JSONValue]
+    public var body: [String: JSONValue] {
+        didSet { received = nil }
+    }
     public var usage: Usage?
+    /// The bytes the answer came as, while `body` is all they say (no member named twice, nothing
+    /// filled in): delivered as they came, with the cost spliced in, instead of writing `body`
+    /// again. Nil for an answer that was built or changed.
+    public private(set) var received: ByteBuffer?
 
     /// An answer in another API's shape, with its usage read out by the caller.
     public init(body: [String: JSONValue], usage: Usage?) {
@@ -34,5 +41,11 @@ public struct UpstreamAnswer: Sendable {
         self.body = body
         self.usage = body["usage"].flatMap(Usage.init(json:))
         self.usage?.serviceTier = body["service_tier"]?.stringValue
+    }
+
+    /// An OpenAI-shaped answer read from `bytes`, which say exactly `body`.
+    public init(body: [String: JSONValue], received bytes: ByteBuffer) {
+        self.init(body: body)
+        self.received = bytes
     }
 }

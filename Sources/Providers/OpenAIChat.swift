@@ -40,6 +40,7 @@ enum OpenAIChat {
     /// the upstream left out filled in as null (vLLM, Ollama and others omit `refusal` or
     /// `logprobs`), so clients generated from the schema accept it whichever upstream served it.
     static func conformed(_ body: [String: JSONValue]) -> [String: JSONValue] {
+        guard !isConformant(body) else { return body }
         guard var choices = body["choices"]?.arrayValue else { return body }
         for index in choices.indices {
             guard var choice = choices[index].objectValue else { continue }
@@ -56,6 +57,18 @@ enum OpenAIChat {
         var body = body
         body["choices"] = .array(choices)
         return body
+    }
+
+    /// Whether `conformed` would leave `body` as it is: every choice has its `index` and
+    /// `logprobs`, and every message its `role`, `content` and `refusal`.
+    static func isConformant(_ body: [String: JSONValue]) -> Bool {
+        guard let choices = body["choices"]?.arrayValue else { return true }
+        return choices.allSatisfy { choice in
+            guard let choice = choice.objectValue else { return true }
+            guard choice["index"] != nil, choice["logprobs"] != nil else { return false }
+            guard let message = choice["message"]?.objectValue else { return true }
+            return message["role"] != nil && message["content"] != nil && message["refusal"] != nil
+        }
     }
 
     /// A provider's service tier in OpenAI's terms (its schema allows `auto`, `default`, `flex`,

@@ -54,6 +54,16 @@ public struct UpstreamHTTP: Sendable {
         return object
     }
 
+    /// A JSON object answer with the bytes it came as; nil bytes when it names a member twice (a
+    /// client might read the other one).
+    func jsonWithBytes(_ response: HTTPClientResponse, provider: String) async throws -> (object: [String: JSONValue], bytes: ByteBuffer?) {
+        let bytes = try await collect(response, provider: provider)
+        guard let parsed = try? JSONParser.parseNotingDuplicates(Array(bytes.readableBytesView)), let object = parsed.value.objectValue else {
+            throw ProviderError.badResponse(provider, "the body is not a JSON object")
+        }
+        return (object, parsed.duplicateKeys ? nil : bytes)
+    }
+
     func collect(_ response: HTTPClientResponse, provider: String) async throws -> ByteBuffer {
         do {
             return try await response.body.collect(upTo: maxResponseBytes)

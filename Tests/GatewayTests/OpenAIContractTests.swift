@@ -112,6 +112,44 @@ struct OpenAISchemas {
         }
     }
 
+    /// A compatible server that leaves out what OpenAI's schema requires is answered with it
+    /// filled in; OpenAI's own answers go on as their bytes came, with the cost in `usage`.
+    @Test func sparseAnswersAreFilledInAndWholeOnesPassedOnAsTheyCame() async throws {
+        try await GatewayHarness.run { gateway in
+            let (_, key) = try await gateway.makeCaller()
+            let sparse = try await gateway.chat(key: key, ["model": "mock-sparse", "messages": Self.user])
+            #expect(sparse.status == .ok)
+            let filled = try sparse.json()
+            Self.expectConforms(filled, to: "CreateChatCompletionResponse", "sparse")
+            #expect(filled["choices"]?[0]?["logprobs"] == .null && filled["choices"]?[0]?["message"]?["refusal"] == .null)
+            #expect(filled["usage"]?["cost"] != nil)
+
+            let whole = try await gateway.chat(key: key, ["model": "mock-priced/priced-ok", "messages": Self.user])
+            #expect(whole.status == .ok)
+            // The mock's bytes, members in its order, with `"cost":…` the last member of `usage`.
+            let sent = String(buffer: try #require(gateway.mock.lastChatAnswer))
+            let cost = try #require(try whole.json()["usage"]?["cost"])
+            #expect(cost != .null)
+            let bytes = Array(sent.utf8)
+            let usageStart = try #require(sent.range(of: #""usage":{"#)).upperBound.utf16Offset(in: sent)
+            var depth = 1
+            var usageEnd = usageStart
+            while depth > 0 {
+                if bytes[usageEnd] == UInt8(ascii: "{") { depth += 1 }
+                if bytes[usageEnd] == UInt8(ascii: "}") { depth -= 1 }
+                usageEnd += 1
+            }
+            // The cost as written, digit for digit (a Double would print 2.7e-05).
+            let text = String(buffer: whole.body)
+            let costMember = String(text[try #require(text.range(of: #""cost":[0-9.]+"#, options: .regularExpression))])
+            #expect(JSONValue.number(Double(costMember.dropFirst(7)) ?? 0) == cost)
+            let expected = String(decoding: bytes[..<(usageEnd - 1)], as: UTF8.self) + "," + costMember
+                + String(decoding: bytes[(usageEnd - 1)...], as: UTF8.self)
+            #expect(text == expected)
+            Self.expectConforms(try whole.json(), to: "CreateChatCompletionResponse", "whole")
+        }
+    }
+
     @Test(arguments: families)
     func streamChunksConform(model: String) async throws {
         try await GatewayHarness.run { gateway in

@@ -34,7 +34,7 @@ public struct GatewayHarness: Sendable {
     /// Models of the `mock` provider (see `MockBehaviour`); none of them has a price.
     public static let mockModels = [
         "mock-ok", "mock-hang", "mock-error-500", "mock-error-429", "mock-error-400", "mock-error-401",
-        "mock-no-usage", "mock-stream-cut", "mock-invalid-json", "mock-drip",
+        "mock-no-usage", "mock-stream-cut", "mock-invalid-json", "mock-drip", "mock-sparse",
     ]
 
     /// Priced models of the `mock-priced` provider ($1 in, $2 out per 1M tokens, at most 1,000

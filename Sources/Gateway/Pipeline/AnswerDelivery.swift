@@ -18,16 +18,25 @@ extension ProxyController {
     /// (a process killed then loses no answered call); a client whose connection is gone by then
     /// (it reset or closed it while the upstream answered) is booked as having left, and nothing is
     /// sent. The answer goes out as one buffer: head, body and end in one write, as a bare proxy's.
+    /// When the upstream's own bytes say all of `body` (`received`), they go out as they came with
+    /// the cost spliced into `usage`, as a bare proxy would pass them, instead of being written again.
     static func deliver(
-        _ body: [String: JSONValue], usage: TokenUsage, estimated: Bool, serviceTier: String?, pricesUsage: Bool, attempt: Attempt
+        _ body: [String: JSONValue], received: ByteBuffer? = nil, usage: TokenUsage, estimated: Bool, serviceTier: String?,
+        pricesUsage: Bool, attempt: Attempt
     ) -> Response {
-        var body = body
         let terms = attempt.terms
         let cost = terms.cost(usage, mode: terms.billing(reportedTier: serviceTier, usage: usage))
-        if pricesUsage, let usageJSON = body["usage"] {
-            body["usage"] = StreamMeter.withCost(usageJSON, cost)
+        let bytes: ByteBuffer
+        if pricesUsage, let usageJSON = body["usage"], usageJSON.objectValue != nil {
+            let costJSON = cost.map { JSONValue.decimal($0.amount) } ?? .null
+            bytes = received.flatMap { JSONSplice.adding("cost", value: costJSON.jsonText, toMember: "usage", of: $0) } ?? {
+                var body = body
+                body["usage"] = StreamMeter.withCost(usageJSON, cost)
+                return WireCoding.encode(JSONValue.object(body))
+            }()
+        } else {
+            bytes = received ?? WireCoding.encode(JSONValue.object(body))
         }
-        let bytes = WireCoding.encode(JSONValue.object(body))
         var headers = attempt.headers(settlingAt: cost)
         headers[.contentType] = "application/json"
         let outcome: AttemptOutcome = attempt.client.isActive ? .answered : Task.isCancelled ? .cutAtShutdown : .abandoned
@@ -42,7 +51,7 @@ extension ProxyController {
             throw ProviderError.badResponse(attempt.deployment.provider, "its usage has impossible token counts")
         }
         let usage = answer.usage.map(attempt.tokens) ?? TokenEstimate.usage(prompt: prompt(), completion: completion())
-        return deliver(answer.body, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
+        return deliver(answer.body, received: answer.received, usage: usage, estimated: answer.usage == nil, serviceTier: answer.usage?.serviceTier,
                        pricesUsage: answer.usage != nil, attempt: attempt)
     }
 

@@ -17,7 +17,10 @@ public struct OpenAICompatibleProvider: ChatProvider {
         var request = request
         request.model = deployment.upstreamModel
         let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
-        return UpstreamAnswer(body: OpenAIChat.conformed(try await http.json(response, provider: deployment.provider)))
+        let (body, bytes) = try await http.jsonWithBytes(response, provider: deployment.provider)
+        // Most upstreams send what OpenAI's schema requires: their bytes can then go on as they came.
+        guard let bytes, OpenAIChat.isConformant(body) else { return UpstreamAnswer(body: OpenAIChat.conformed(body)) }
+        return UpstreamAnswer(body: body, received: bytes)
     }
 
     public func stream(_ request: ChatCompletionRequest, on deployment: Deployment, logger: Logger) async throws -> ChatEventStream {
