@@ -36,18 +36,12 @@ import TollgateTestSupport
             #expect(gateway.mock.total == before)
             #expect(try await gateway.send(.get, "/v1/budget", bearer: key).json()["team"]?["reserved_usd"] == 0)
 
-            // The real call (a slow stream, on a connection of its own) holds exactly that while it runs.
+            // The real call (a slow stream, on a connection of its own) holds exactly that while it
+            // runs: once the mock has the call, admission is done and the stream drips for 1.2 s.
             let call = Task { try await gateway.concurrentChats(key: key, body: body, count: 1) }
-            var reserved: Decimal?
-            for _ in 0..<50 {
-                try await Task.sleep(for: .milliseconds(20))
-                let budget = String(buffer: try await gateway.send(.get, "/v1/budget", bearer: key).body)
-                if let value = Self.number("reserved_usd", in: budget), value > 0 {
-                    reserved = value
-                    break
-                }
-            }
-            #expect(reserved == estimate)
+            try await gateway.waitForMock("the call") { $0.total > before }
+            let budget = String(buffer: try await gateway.send(.get, "/v1/budget", bearer: key).body)
+            #expect(Self.number("reserved_usd", in: budget) == estimate)
             #expect(try await call.value.first?.status == 200)
         }
     }
