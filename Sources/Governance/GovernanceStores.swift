@@ -30,8 +30,10 @@ public protocol BudgetStore: Sendable {
     func spend(_ keys: [BudgetKey]) async throws -> [BudgetKey: Money]
     /// Claims an alert once across replicas; false when it was already claimed.
     func claim(_ alert: BudgetAlert) async throws -> Bool
-    /// Alerts claimed but not delivered, claimed before `date`, for another delivery attempt.
-    func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert]
+    /// Alerts claimed but not delivered, claimed before `date`, claimed again now for another
+    /// delivery attempt. Reading and claiming are one step, so an alert delivered meanwhile (its
+    /// first attempt finishing) is never handed out again.
+    func claimUndelivered(claimedBefore date: Date) async throws -> [BudgetAlert]
     func markDelivered(_ alert: BudgetAlert, delivered: Bool) async throws
     /// Carries a team's and its keys' written spend from the period starting `from` to the one
     /// starting `to` (a change of the team's time zone): each new counter becomes the larger of

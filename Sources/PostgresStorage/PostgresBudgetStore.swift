@@ -88,11 +88,21 @@ public struct PostgresBudgetStore: BudgetStore {
         return false
     }
 
-    public func undeliveredAlerts(claimedBefore date: Date) async throws -> [BudgetAlert] {
+    /// `FOR UPDATE` re-reads each due row as it is locked, so one whose delivery was marked after
+    /// this statement's snapshot is left out; `SKIP LOCKED` leaves rows another replica is
+    /// claiming to it.
+    public func claimUndelivered(claimedBefore date: Date) async throws -> [BudgetAlert] {
         let rows = try await client.query("""
-            SELECT payload::text FROM budget_alerts
-            WHERE delivered_at IS NULL AND claimed_at < \(date) AND attempts < 20
-            ORDER BY claimed_at LIMIT 100
+            UPDATE budget_alerts AS a SET claimed_at = now()
+            FROM (
+                SELECT scope_kind, scope_id, period_start, threshold FROM budget_alerts
+                WHERE delivered_at IS NULL AND claimed_at < \(date) AND attempts < 20
+                ORDER BY claimed_at LIMIT 100
+                FOR UPDATE SKIP LOCKED
+            ) AS due
+            WHERE a.scope_kind = due.scope_kind AND a.scope_id = due.scope_id AND a.period_start = due.period_start
+              AND a.threshold = due.threshold AND a.delivered_at IS NULL
+            RETURNING a.payload::text
             """, logger: logger)
         var alerts: [BudgetAlert] = []
         for try await payload in rows.decode(String.self) {

@@ -98,7 +98,7 @@ final class AlertDispatcher: Service, Sendable {
 
     private func retryUndelivered() async {
         do {
-            for alert in try await store.undeliveredAlerts(claimedBefore: Date() - retryInterval / .seconds(1)) {
+            for alert in try await store.claimUndelivered(claimedBefore: Date() - retryInterval / .seconds(1)) {
                 await deliver(alert)
             }
         } catch {
