@@ -155,8 +155,8 @@ final class GatewayMetrics: Sendable {
     /// The text exposition, with the gauges read now: the usage queue and spool, each deployment's
     /// state, and each budgeted team's spend and remaining budget this period.
     func scrape(recorder: UsageRecorder, health: HealthBoard, budgets: BudgetService, now: Date) -> ByteBuffer {
-        registry.makeGauge(name: "tollgate_usage_queue_depth").set(Int64(recorder.pendingCount))
-        registry.makeGauge(name: "tollgate_usage_spool_bytes").set(Int64(recorder.spooledBytes))
+        gauge("tollgate_usage_queue_depth", labels: []).set(Int64(recorder.pendingCount))
+        gauge("tollgate_usage_spool_bytes", labels: []).set(Int64(recorder.spooledBytes))
         for deployment in health.snapshot() {
             let state: String = switch deployment.state {
             case .healthy: "healthy"
@@ -164,20 +164,28 @@ final class GatewayMetrics: Sendable {
             case .probing: "probing"
             }
             for candidate in ["healthy", "cooling_down", "probing"] {
-                registry.makeGauge(name: "tollgate_deployment_state", labels: [("deployment", deployment.id), ("state", candidate)])
-                    .set(Int64(candidate == state ? 1 : 0))
+                gauge("tollgate_deployment_state", labels: [("deployment", deployment.id), ("state", candidate)]).set(Int64(candidate == state ? 1 : 0))
             }
         }
         for team in budgets.teamSpend(at: now) {
             let labels = [("team_id", team.id.uuidString.lowercased())]
-            registry.makeGauge(name: "tollgate_budget_spent_usd", labels: labels).set(NSDecimalNumber(decimal: team.spent.amount).doubleValue)
+            gauge("tollgate_budget_spent_usd", labels: labels).set(NSDecimalNumber(decimal: team.spent.amount).doubleValue)
             if let remaining = team.remaining {
-                registry.makeGauge(name: "tollgate_budget_remaining_usd", labels: labels).set(NSDecimalNumber(decimal: remaining.amount).doubleValue)
+                gauge("tollgate_budget_remaining_usd", labels: labels).set(NSDecimalNumber(decimal: remaining.amount).doubleValue)
             }
         }
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
         return ByteBuffer(bytes: bytes)
+    }
+
+    /// The labelled gauge `name` (swift-prometheus wants a name's parts for it: the last one is
+    /// its unit; the full name is the same).
+    private func gauge(_ name: String, labels: [(String, String)]) -> Prometheus.Gauge {
+        let unit = name.lastIndex(of: "_")!
+        let descriptor = MetricNameDescriptor(
+            metricName: String(name[..<unit]), unitName: String(name[name.index(after: unit)...]), helpText: "")
+        return registry.makeGauge(descriptor: descriptor, labels: labels)
     }
 
     /// `GET /metrics`: the exposition, as Prometheus scrapes it.
