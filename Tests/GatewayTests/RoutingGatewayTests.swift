@@ -300,12 +300,14 @@ import TollgateTestSupport
         let routing = Self.routing.replacingOccurrences(of: "deadline_seconds: 30", with: "deadline_seconds: 0.3")
         try await Self.run(routing: routing, configure: { $0.upstreamTimeout = .seconds(5) }) { gateway in
             let (_, key) = try await gateway.makeCaller()
-            let started = ContinuousClock.now
             let response = try await gateway.chat(key: key, ["model": "r-hang", "messages": Self.user])
             #expect(response.status == .gatewayTimeout)
             #expect(Self.header(response, "x-tollgate-attempts") == "1")
-            #expect(ContinuousClock.now - started < .seconds(4))
             #expect(try await gateway.usageRows().map(\.status) == [504])
+            // The deadline cut the attempt, not the upstream's 5 s timeout: the row's own latency
+            // says which timer fired, whatever the machine's load added around the call.
+            let latencies = try await gateway.postgres.query("SELECT latency_ms FROM usage_events")
+            for try await latency in latencies.decode(Int.self) { #expect(latency < 5_000) }
         }
     }
 
