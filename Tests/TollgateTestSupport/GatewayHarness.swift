@@ -107,7 +107,9 @@ public struct GatewayHarness: Sendable {
             settings.port = 0
             settings.pricingDirectory = TestPostgres.pricingWithMocksDirectory
             settings.configFile = configFile
-            settings.upstreamTimeout = .seconds(1)
+            // Short, so hangs are cut quickly; not shorter: with the whole suite running on 2 cores the
+            // mock's next event was seen more than 1 s late (a drip stream cut as a timeout).
+            settings.upstreamTimeout = .seconds(3)
             settings.usageFlushInterval = .milliseconds(20)
             settings.allowPrivateWebhooks = true  // the mock's webhook listens on loopback
             // The whole suite runs at once against one cluster: a few connections a gateway.
