@@ -39,8 +39,8 @@ enum OpenAIChat {
     /// A chat completion from an OpenAI-compatible upstream with what OpenAI's schema requires and
     /// the upstream left out filled in as null (vLLM, Ollama and others omit `refusal` or
     /// `logprobs`), so clients generated from the schema accept it whichever upstream served it.
+    /// The caller checks `isConformant` first: most answers need nothing.
     static func conformed(_ body: [String: JSONValue]) -> [String: JSONValue] {
-        guard !isConformant(body) else { return body }
         guard var choices = body["choices"]?.arrayValue else { return body }
         for index in choices.indices {
             guard var choice = choices[index].objectValue else { continue }

@@ -47,11 +47,7 @@ public struct UpstreamHTTP: Sendable {
 
     /// Reads a whole answer as a JSON object.
     func json(_ response: HTTPClientResponse, provider: String) async throws -> [String: JSONValue] {
-        let bytes = try await collect(response, provider: provider)
-        guard let object = try? WireCoding.decode(JSONValue.self, from: bytes).objectValue else {
-            throw ProviderError.badResponse(provider, "the body is not a JSON object")
-        }
-        return object
+        try await jsonWithBytes(response, provider: provider).object
     }
 
     /// A JSON object answer with the bytes it came as; nil bytes when it names a member twice (a
