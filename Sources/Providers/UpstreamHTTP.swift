@@ -33,7 +33,7 @@ public struct UpstreamHTTP: Sendable {
         request.headers.add(name: "accept", value: "application/json, text/event-stream")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let sent = RequestSentFlag()
-        request.body = .stream(SentMarkingBody(buffer: body, sent: sent), length: .known(Int64(body.readableBytes)))
+        request.body = .bytes(SentMarkingBytes(buffer: body, sent: sent), length: .known(Int64(body.readableBytes)))
         do {
             // AsyncHTTPClient tags the logger it is given on every request; it only logs at debug
             // and below, so below that it gets none.
@@ -124,25 +124,27 @@ final class RequestSentFlag: Sendable {
     func mark() { flag.store(true, ordering: .releasing) }
 }
 
-/// A request body of one buffer that marks its flag when AsyncHTTPClient first reads it.
-struct SentMarkingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+/// A request body of one buffer that marks its flag when AsyncHTTPClient reads its bytes.
+///
+/// AsyncHTTPClient reads a body of known bytes (up to 4 MiB; larger ones in 4 MiB parts) right
+/// after the head went out, synchronously on the connection's event loop. A streamed body is read
+/// at the same moment, but by a task of its own per request with a suspension per part: this is the
+/// same signal for a copy of the body, without the task.
+struct SentMarkingBytes: RandomAccessCollection, Sendable {
     let buffer: ByteBuffer
     let sent: RequestSentFlag
 
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var buffer: ByteBuffer?
-        let sent: RequestSentFlag
+    var startIndex: Int { 0 }
+    var endIndex: Int { buffer.readableBytes }
 
-        mutating func next() async -> ByteBuffer? {
-            sent.mark()
-            defer { buffer = nil }
-            return buffer
-        }
+    subscript(position: Int) -> UInt8 {
+        sent.mark()
+        return buffer.getInteger(at: buffer.readerIndex + position, as: UInt8.self)!
     }
 
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(buffer: buffer, sent: sent)
+    func withContiguousStorageIfAvailable<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+        sent.mark()
+        return try buffer.readableBytesView.withContiguousStorageIfAvailable(body)
     }
 }
 
