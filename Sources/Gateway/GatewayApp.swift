@@ -89,6 +89,7 @@ public enum GatewayApp {
         let recorder = try UsageRecorder(
             store: TimedUsageStore(store: PostgresUsageStore(client: postgres, logger: logger), metrics: metrics), spool: try FileSpoolStorage(directory: configuration.spoolPath),
             flushInterval: configuration.usageFlushInterval, spoolMaxBytes: configuration.spoolMaxBytes, logger: logger,
+            sleep: { try await BackgroundExecutor.shared.sleep(for: $0) },
             onWritten: { events, result in await budgets.written(events, result: result) },
             onRecorded: { event in metrics.record(event) })
 

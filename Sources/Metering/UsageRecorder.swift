@@ -110,6 +110,8 @@ public final class UsageRecorder: Sendable {
     private let onWritten: @Sendable ([UsageEvent], UsageWriteResult) async -> Void
     /// How long `run()` keeps trying to write what is left once `finish()` is called.
     private let shutdownDeadline: Duration
+    /// The timer of the writer's and syncer's loops: throws when the waiting task is cancelled.
+    private let sleep: @Sendable (Duration) async throws -> Void
 
     /// - Parameters:
     ///   - spool: the segments; those an earlier process left are written first.
@@ -119,13 +121,17 @@ public final class UsageRecorder: Sendable {
     ///     (budget counters use it).
     ///   - shutdownDeadline: how long the last flush may take: a store that does not answer must
     ///     not keep the process from exiting (what is left stays spooled for the next start).
+    ///   - sleep: waits between flushes and syncs, throwing when the task is cancelled. The gateway
+    ///     passes a timer of the thread the writer runs on, so its loops wake nothing else.
     public init(
         store: any UsageStore, spool: any SpoolStorage, flushInterval: Duration = .milliseconds(100),
         syncInterval: Duration = .milliseconds(50), maxBatch: Int = 1000, maxQueuedEvents: Int = 50_000,
         spoolMaxBytes: Int = 1 << 30, shutdownDeadline: Duration = .seconds(15), logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         onWritten: @escaping @Sendable ([UsageEvent], UsageWriteResult) async -> Void = { _, _ in },
         onRecorded: @escaping @Sendable (UsageEvent) -> Void = { _ in }
     ) throws {
+        self.sleep = sleep
         self.onRecorded = onRecorded
         self.store = store
         self.spool = spool
@@ -219,7 +225,7 @@ public final class UsageRecorder: Sendable {
         // Appends that claimed a segment before it closed are booked within microseconds.
         var segments = state.withLock { $0.closed.contains { $0.appending > 0 } ? nil : $0.closed }
         while segments == nil {
-            try? await Task.sleep(for: .microseconds(200))
+            try? await sleep(.microseconds(200))
             segments = state.withLock { $0.closed.contains { $0.appending > 0 } ? nil : $0.closed }
         }
         let closed = segments ?? []
@@ -324,7 +330,7 @@ public final class UsageRecorder: Sendable {
         await Task.detached {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.flushUntilWritten() }
-                group.addTask { try? await Task.sleep(for: self.shutdownDeadline) }
+                group.addTask { try? await self.sleep(self.shutdownDeadline) }
                 await group.next()
                 group.cancelAll()
             }
@@ -349,7 +355,7 @@ public final class UsageRecorder: Sendable {
         var backoff = flushInterval
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: backoff)
+                try await sleep(backoff)
             } catch {
                 return
             }
@@ -375,7 +381,7 @@ public final class UsageRecorder: Sendable {
                 logger.error("final usage write failed; retrying", metadata: [
                     "tollgate.pending_events": "\(pendingCount)", "tollgate.error": "\(error)",
                 ])
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await sleep(.milliseconds(200))
             }
         }
     }
@@ -383,7 +389,7 @@ public final class UsageRecorder: Sendable {
     /// Runs until cancelled by `finish()`.
     private func syncUntilCancelled() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: syncInterval)
+            try? await sleep(syncInterval)
             syncNow()
         }
     }
