@@ -39,36 +39,41 @@ enum OpenAIChat {
     /// A chat completion from an OpenAI-compatible upstream with what OpenAI's schema requires and
     /// the upstream left out filled in as null (vLLM, Ollama and others omit `refusal` or
     /// `logprobs`), so clients generated from the schema accept it whichever upstream served it.
-    /// The caller checks `isConformant` first: most answers need nothing.
-    static func conformed(_ body: [String: JSONValue]) -> [String: JSONValue] {
-        guard var choices = body["choices"]?.arrayValue else { return body }
+    /// Nil when nothing is missing, as in most answers: those are left as they came (and so may
+    /// go on as the upstream's bytes).
+    static func filledIn(_ body: [String: JSONValue]) -> [String: JSONValue]? {
+        guard var choices = body["choices"]?.arrayValue else { return nil }
+        var filled = false
         for index in choices.indices {
             guard var choice = choices[index].objectValue else { continue }
-            if choice["index"] == nil { choice["index"] = .integer(Int64(index)) }
-            if choice["logprobs"] == nil { choice["logprobs"] = .null }
+            var changed = fill(&choice, "index", with: .integer(Int64(index)))
+            changed = fill(&choice, "logprobs", with: .null) || changed
             if var message = choice["message"]?.objectValue {
-                if message["role"] == nil { message["role"] = "assistant" }
-                if message["content"] == nil { message["content"] = .null }
-                if message["refusal"] == nil { message["refusal"] = .null }
-                choice["message"] = .object(message)
+                var messageChanged = fill(&message, "role", with: "assistant")
+                messageChanged = fill(&message, "content", with: .null) || messageChanged
+                messageChanged = fill(&message, "refusal", with: .null) || messageChanged
+                if messageChanged {
+                    choice["message"] = .object(message)
+                    changed = true
+                }
             }
-            choices[index] = .object(choice)
+            // Written back only when changed: an answer that needs nothing is never copied.
+            if changed {
+                choices[index] = .object(choice)
+                filled = true
+            }
         }
+        guard filled else { return nil }
         var body = body
         body["choices"] = .array(choices)
         return body
     }
 
-    /// Whether `conformed` would leave `body` as it is: every choice has its `index` and
-    /// `logprobs`, and every message its `role`, `content` and `refusal`.
-    static func isConformant(_ body: [String: JSONValue]) -> Bool {
-        guard let choices = body["choices"]?.arrayValue else { return true }
-        return choices.allSatisfy { choice in
-            guard let choice = choice.objectValue else { return true }
-            guard choice["index"] != nil, choice["logprobs"] != nil else { return false }
-            guard let message = choice["message"]?.objectValue else { return true }
-            return message["role"] != nil && message["content"] != nil && message["refusal"] != nil
-        }
+    /// Sets `object[name]` to `value` when it has no such member; whether it did.
+    private static func fill(_ object: inout [String: JSONValue], _ name: String, with value: JSONValue) -> Bool {
+        guard object[name] == nil else { return false }
+        object[name] = value
+        return true
     }
 
     /// A provider's service tier in OpenAI's terms (its schema allows `auto`, `default`, `flex`,

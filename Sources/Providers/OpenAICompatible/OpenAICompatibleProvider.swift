@@ -18,8 +18,9 @@ public struct OpenAICompatibleProvider: ChatProvider {
         request.model = deployment.upstreamModel
         let response = try await send(request.encoded(), to: "/chat/completions", on: deployment, logger: logger)
         let (body, bytes) = try await http.jsonWithBytes(response, provider: deployment.provider)
+        if let filled = OpenAIChat.filledIn(body) { return UpstreamAnswer(body: filled) }
         // Most upstreams send what OpenAI's schema requires: their bytes can then go on as they came.
-        guard let bytes, OpenAIChat.isConformant(body) else { return UpstreamAnswer(body: OpenAIChat.conformed(body)) }
+        guard let bytes else { return UpstreamAnswer(body: body) }
         return UpstreamAnswer(body: body, received: bytes)
     }
 
