@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "Governance", dependencies: ["Pricing"]),
         .target(name: "Metering", dependencies: ["Pricing", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Routing"),
+        // Swift concurrency's global jobs on NIO's event loops (see ConcurrencyOnLoops.swift).
+        .target(name: "ConcurrencyOnLoops", dependencies: [.product(name: "NIOPosix", package: "swift-nio")]),
         .target(
             name: "Providers",
             dependencies: [
@@ -90,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "Gateway", "MockUpstream", "Pricing", "OpenAIWire",
+                "Gateway", "MockUpstream", "Pricing", "OpenAIWire", "ConcurrencyOnLoops",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,6 +113,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate-passthrough",
             dependencies: [
+                "ConcurrencyOnLoops",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -134,6 +137,10 @@ let package = Package(
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "MeteringTests", dependencies: ["Metering"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+        .testTarget(
+            name: "ConcurrencyOnLoopsTests",
+            dependencies: ["ConcurrencyOnLoops", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "StorageTests", dependencies: ["PostgresStorage", "Gateway", "TollgateTestSupport"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "OpenAIWire"]),

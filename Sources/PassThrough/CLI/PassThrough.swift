@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ConcurrencyOnLoops
 import Foundation
 import Hummingbird
 import NIOCore
@@ -13,7 +14,11 @@ import NIOPosix
 @main
 enum PassThrough {
     static func main() async throws {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // The same executor setup as Tollgate's (see Entry.main), so the two differ only in what
+        // they do per request.
+        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] == "nio" || !ConcurrencyOnLoops.install() {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         var port = 18181
         var upstream = ""
         var arguments = CommandLine.arguments.dropFirst().makeIterator()

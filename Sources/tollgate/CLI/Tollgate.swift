@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConcurrencyOnLoops
 import Foundation
 import Logging
 import NIOCore
@@ -9,8 +10,11 @@ enum Entry {
     static func main() async {
         // Run Swift concurrency on NIO's event loop threads: no thread hop between a request's
         // I/O and its handler (measurably lower latency on small machines). Must be first, on the
-        // main thread.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // main thread. TOLLGATE_GLOBAL_EXECUTOR=nio selects NIO's own way of doing it (see
+        // ConcurrencyOnLoops for the difference), for comparison.
+        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] == "nio" || !ConcurrencyOnLoops.install() {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         await Tollgate.main()
     }
 }
