@@ -12,13 +12,37 @@ extension Decimal {
         if isZero { return "0" }
         let significand = self.significand
         guard significand < Self.largestFastSignificand else { return description }
-        var digits = String(NSDecimalNumber(decimal: significand).uint64Value)
-        let scale = -exponent
-        if scale > 0 {
-            if digits.utf8.count <= scale { digits = String(repeating: "0", count: scale - digits.utf8.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        var value = NSDecimalNumber(decimal: significand).uint64Value
+        // Written from the last digit back into a string of the right length, allocated once.
+        let scale = Int(-exponent)
+        var digitCount = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digitCount += 1
         }
-        return sign == .minus ? "-" + digits : digits
+        let negative = sign == .minus
+        let length = (negative ? 1 : 0) + max(1, digitCount - scale) + (scale > 0 ? scale + 1 : 0)
+        return String(unsafeUninitializedCapacity: length) { text in
+            var index = length
+            func put(_ byte: UInt8) {
+                index -= 1
+                text[index] = byte
+            }
+            if scale > 0 {
+                for _ in 0..<scale {
+                    put(UInt8(ascii: "0") + UInt8(value % 10))
+                    value /= 10
+                }
+                put(UInt8(ascii: "."))
+            }
+            repeat {
+                put(UInt8(ascii: "0") + UInt8(value % 10))
+                value /= 10
+            } while value > 0
+            if negative { put(UInt8(ascii: "-")) }
+            return length
+        }
     }
 
     private static let largestFastSignificand = Decimal(UInt64.max)

@@ -41,34 +41,52 @@ public struct TollgateRequestContext: RequestContext {
 }
 
 /// Request ids: `req_`, 12 hex digits of the Unix time in milliseconds, then 20 hex digits of 64
-/// random bits and a 16-bit counter.
+/// random-looking bits and a 16-bit counter.
 ///
 /// Ids made later sort later, so the usage table's primary key grows at its right edge: a batch
 /// of usage rows touches a few hot index pages instead of random ones all over a large index.
-/// The random bits keep ids made in the same millisecond on different replicas from colliding,
-/// and the counter (starting at a random value) those of one process. One draw from the system's
-/// generator per id: each draw is a system call.
+/// The 64 bits keep ids made in the same millisecond on different replicas from colliding, and
+/// differ between any two ids of one process: they are a bijective mix (SplitMix64's finaliser)
+/// of a per-process random seed plus a 64-bit sequence number, so the system's generator is drawn
+/// from once per process instead of once per id (each draw is a system call). The counter is the
+/// sequence number's low 16 bits.
 enum RequestIdentifier {
-    private static let counter = Atomic<UInt16>({ var generator = SystemRandomNumberGenerator(); return generator.next() }())
+    private static let seed: UInt64 = { var generator = SystemRandomNumberGenerator(); return generator.next() }()
+    private static let sequence = Atomic<UInt64>({ var generator = SystemRandomNumberGenerator(); return generator.next() }())
 
     static func make(at date: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return make(at: date, random: generator.next(), count: counter.wrappingAdd(1, ordering: .relaxed).newValue)
+        let number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
+        return make(at: date, random: mix(seed &+ number), count: UInt16(truncatingIfNeeded: number))
+    }
+
+    /// SplitMix64's finaliser: a bijection of 64-bit values (each step can be undone), so distinct
+    /// sequence numbers never give the same bits.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// The id for `date` with these random bits and counter value.
     static func make(at date: Date, random: UInt64, count: UInt16) -> String {
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for shift in stride(from: 40, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: milliseconds >> UInt64(shift)))
+        let milliseconds = UInt64(max(0, min(date.timeIntervalSince1970 * 1000, 0xFFFF_FFFF_FFFF)))
+        return String(unsafeUninitializedCapacity: 36) { text in
+            let digits: StaticString = "0123456789abcdef"
+            text[0] = UInt8(ascii: "r")
+            text[1] = UInt8(ascii: "e")
+            text[2] = UInt8(ascii: "q")
+            text[3] = UInt8(ascii: "_")
+            func put(_ value: UInt64, digitCount: Int, at start: Int) {
+                for index in 0..<digitCount {
+                    let shift = UInt64(4 * (digitCount - 1 - index))
+                    text[start + index] = digits.utf8Start[Int((value >> shift) & 0xF)]
+                }
+            }
+            put(milliseconds, digitCount: 12, at: 4)
+            put(random, digitCount: 16, at: 16)
+            put(UInt64(count), digitCount: 4, at: 32)
+            return 36
         }
-        for shift in stride(from: 56, through: 0, by: -8) {
-            bytes.append(UInt8(truncatingIfNeeded: random >> UInt64(shift)))
-        }
-        bytes.append(UInt8(truncatingIfNeeded: count >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: count))
-        return "req_" + Hex.lowercase(bytes)
     }
 }

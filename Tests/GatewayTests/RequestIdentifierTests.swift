@@ -19,6 +19,15 @@ import Testing
         #expect(RequestIdentifier.make(at: date).dropLast(4) != id.dropLast(4))
     }
 
+    @Test func theRandomBitsAreABijectiveMixOfTheSequence() {
+        // SplitMix64's first output for seed 0 (its state advanced by the golden gamma once).
+        #expect(RequestIdentifier.mix(0x9E37_79B9_7F4A_7C15) == 0xE220_A839_7B1D_CDAF)
+        // Ids made in one millisecond by one process: their 64 bits never repeat.
+        let date = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let random = Set((0..<100_000).map { _ in RequestIdentifier.make(at: date).dropFirst(16).prefix(16) })
+        #expect(random.count == 100_000)
+    }
+
     @Test func laterIdsSortLaterAndIdsNeverRepeat() {
         var previous = ""
         var seen = Set<String>()

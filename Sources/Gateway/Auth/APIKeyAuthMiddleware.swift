@@ -63,7 +63,13 @@ struct APIKeyAuthMiddleware: RouterMiddleware {
 /// The token of an `Authorization: Bearer …` header (the scheme in any case), without the spaces
 /// and tabs around it. Read byte by byte: this runs on every request.
 func bearerToken(_ request: Request) -> String? {
-    guard var header = request.headers[.authorization] else { return nil }
+    // The field's own value, not `headers[.authorization]`, which joins every value into a new
+    // string; only a request with two Authorization fields gets the joined value (and so no key).
+    var found: String?
+    for field in request.headers where field.name == .authorization {
+        found = found == nil ? field.value : request.headers[.authorization]
+    }
+    guard var header = found else { return nil }
     return header.withUTF8 { bytes -> String? in
         let scheme = "bearer "
         guard bytes.count > scheme.utf8.count,

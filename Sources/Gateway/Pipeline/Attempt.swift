@@ -38,14 +38,16 @@ struct Attempt: Sendable {
     /// The answer's headers: what served it, how many attempts it took, and the budget left once
     /// it settles at `cost` (a stream's cost is not known yet: its reservation stands).
     func headers(settlingAt cost: Money?? = nil) -> HTTPFields {
+        // Appended, not set by name: each is new, and setting one searches the fields for it first.
         var headers = HTTPFields()
-        headers[.tollgateModel] = deployment.model
-        headers[.tollgateProvider] = deployment.provider
-        headers[.tollgateAttempts] = String(terms.attempt)
-        if let from = terms.downgradedFrom { headers[.tollgateDowngradedFrom] = from }
+        headers.reserveCapacity(8)
+        headers.append(HTTPField(name: .tollgateModel, value: deployment.model))
+        headers.append(HTTPField(name: .tollgateProvider, value: deployment.provider))
+        headers.append(HTTPField(name: .tollgateAttempts, value: String(terms.attempt)))
+        if let from = terms.downgradedFrom { headers.append(HTTPField(name: .tollgateDowngradedFrom, value: from)) }
         let remaining: Money?
         if let cost { remaining = hold.remaining(settlingAt: cost) } else { remaining = hold.remaining }
-        if let remaining { headers[.tollgateBudgetRemaining] = remaining.rounded(scale: 6).decimalString }
+        if let remaining { headers.append(HTTPField(name: .tollgateBudgetRemaining, value: remaining.rounded(scale: 6).decimalString)) }
         return headers
     }
 }
