@@ -10,9 +10,10 @@ enum Entry {
     static func main() async {
         // Run Swift concurrency on NIO's event loop threads: no thread hop between a request's
         // I/O and its handler (measurably lower latency on small machines). Must be first, on the
-        // main thread. TOLLGATE_GLOBAL_EXECUTOR=nio selects NIO's own way of doing it (see
-        // ConcurrencyOnLoops for the difference), for comparison.
-        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] == "nio" || !ConcurrencyOnLoops.install() {
+        // main thread. NIO's hook by default; TOLLGATE_GLOBAL_EXECUTOR=loops runs the jobs as the
+        // global executor's instead (see ConcurrencyOnLoops and the README's Performance section
+        // for what each costs).
+        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] != "loops" || !ConcurrencyOnLoops.install() {
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         await Tollgate.main()
