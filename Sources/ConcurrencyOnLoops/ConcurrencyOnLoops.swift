@@ -24,9 +24,10 @@ import Synchronization
 /// Not the default (`TOLLGATE_GLOBAL_EXECUTOR=loops` selects it): below saturation it costs the
 /// gateway 5-8% less CPU per call, but at saturation (64 connections, closed loop) the gateway did
 /// 10-30% fewer requests/s than under NIO's hook and spent more CPU per call, user and kernel
-/// alike, with the same system calls per call (18 interleaved rounds, both orders): its writes,
-/// no longer gathered at the end of the loop's turn, wake sleeping readers more often (see the
-/// README's Performance section). Until that is won back, throughput at saturation decides.
+/// alike, with the same system calls per call (18 interleaved rounds, both orders). Part of that
+/// is its writes, no longer gathered at the end of the loop's turn, waking sleeping readers more
+/// often; the rest is not known yet (see the README's Performance section). Until it is won back,
+/// throughput at saturation decides.
 public enum ConcurrencyOnLoops {
     /// The runtime's hook for enqueuing a global job (`swift_task_enqueueGlobal_hook`): called with
     /// the job and the runtime's own enqueue function. The runtime calls it with Swift's calling
