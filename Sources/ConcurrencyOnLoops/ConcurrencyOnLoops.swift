@@ -21,7 +21,7 @@ import Synchronization
 /// executor is a loop still go to that loop's own queue and run isolated to it: only jobs enqueued
 /// on the global executor come here.
 ///
-/// Not the default (`TOLLGATE_GLOBAL_EXECUTOR=loops` selects it): below saturation it costs the
+/// Not the default (`TOLLGATE_GLOBAL_EXECUTOR=loops` selects it, see `installSelected`): below saturation it costs the
 /// gateway 5-8% less CPU per call, but at saturation (64 connections, closed loop) the gateway did
 /// 10-30% fewer requests/s than under NIO's hook and spent more CPU per call, user and kernel
 /// alike, with the same system calls per call (18 interleaved rounds, both orders). Part of that
@@ -35,39 +35,43 @@ public enum ConcurrencyOnLoops {
     /// platforms Swift supports.
     typealias EnqueueHook = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer?) -> Void
 
-    /// Installs the hook, once, before any other concurrency work is started (first thing in
-    /// `main`). Returns false, changing nothing, when the runtime has no such hook or another one
-    /// is already installed.
-    @discardableResult
-    public static func install() -> Bool {
-        guard let slot = hookSlot() else { return false }
-        return installed.withLock { installed in
-            guard !installed, slot.pointee == nil else { return false }
-            slot.pointee = enqueueOnLoop
-            installed = true
-            return true
+    /// Installs the executor setup the process's `TOLLGATE_GLOBAL_EXECUTOR` names: `loops` this
+    /// hook, anything else (or this one failing) NIO's. First thing in `main`, on the main thread:
+    /// tollgate and tollgate-passthrough both start this way, so they differ only in what they do
+    /// per request.
+    public static func installSelected() {
+        let selected = getenv("TOLLGATE_GLOBAL_EXECUTOR").map { String(cString: $0) }
+        if selected != "loops" || !install() {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
+    }
+
+    /// Installs the hook before any other concurrency work is started. Returns false, changing
+    /// nothing, when the runtime has no such hook or one is installed already (this one included).
+    @discardableResult
+    static func install() -> Bool {
+        guard let slot = hookSlot(), slot.pointee == nil else { return false }
+        slot.pointee = enqueueOnLoop
+        return true
     }
 
     /// Global jobs enqueued through the hook since the process started: a test's way to see that
     /// calls between nonisolated async functions no longer hop.
     public static var jobsEnqueued: Int { enqueued.load(ordering: .relaxed) }
 
-    /// Removes the hook installed by `install()` (tests only: the process's remaining global jobs
-    /// go back to the runtime's own pool).
+    /// Removes the hook when it is this one (tests only: the process's remaining global jobs go
+    /// back to the runtime's own pool).
     static func uninstall() {
-        guard let slot = hookSlot() else { return }
-        installed.withLock { installed in
-            if installed { slot.pointee = nil }
-            installed = false
-        }
+        guard let slot = hookSlot(), let current = slot.pointee,
+              unsafeBitCast(current, to: UnsafeRawPointer.self) == unsafeBitCast(enqueueOnLoop as EnqueueHook, to: UnsafeRawPointer.self)
+        else { return }
+        slot.pointee = nil
     }
 
     static func hookSlot() -> UnsafeMutablePointer<EnqueueHook?>? {
         dlsym(dlopen(nil, RTLD_NOW), "swift_task_enqueueGlobal_hook")?.assumingMemoryBound(to: EnqueueHook?.self)
     }
 
-    private static let installed = Mutex(false)
     fileprivate static let enqueued = Atomic<Int>(0)
 }
 

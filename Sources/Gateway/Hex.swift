@@ -11,4 +11,12 @@ enum Hex {
         }
         return String(decoding: text, as: UTF8.self)
     }
+
+    /// Writes the low `digitCount` hex digits of `value`, most significant first, into `text` from
+    /// `start`: for text built in place, without a string per part.
+    static func write(_ value: UInt64, digitCount: Int, into text: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        for index in 0..<digitCount {
+            text[start + index] = digits[Int((value >> UInt64(4 * (digitCount - 1 - index))) & 0xF)]
+        }
+    }
 }

@@ -72,20 +72,10 @@ enum RequestIdentifier {
     static func make(at date: Date, random: UInt64, count: UInt16) -> String {
         let milliseconds = UInt64(max(0, min(date.timeIntervalSince1970 * 1000, 0xFFFF_FFFF_FFFF)))
         return String(unsafeUninitializedCapacity: 36) { text in
-            let digits: StaticString = "0123456789abcdef"
-            text[0] = UInt8(ascii: "r")
-            text[1] = UInt8(ascii: "e")
-            text[2] = UInt8(ascii: "q")
-            text[3] = UInt8(ascii: "_")
-            func put(_ value: UInt64, digitCount: Int, at start: Int) {
-                for index in 0..<digitCount {
-                    let shift = UInt64(4 * (digitCount - 1 - index))
-                    text[start + index] = digits.utf8Start[Int((value >> shift) & 0xF)]
-                }
-            }
-            put(milliseconds, digitCount: 12, at: 4)
-            put(random, digitCount: 16, at: 16)
-            put(UInt64(count), digitCount: 4, at: 32)
+            _ = text.initialize(from: "req_".utf8)
+            Hex.write(milliseconds, digitCount: 12, into: text, at: 4)
+            Hex.write(random, digitCount: 16, into: text, at: 16)
+            Hex.write(UInt64(count), digitCount: 4, into: text, at: 32)
             return 36
         }
     }

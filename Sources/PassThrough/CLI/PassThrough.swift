@@ -16,9 +16,7 @@ enum PassThrough {
     static func main() async throws {
         // The same executor setup as Tollgate's (see Entry.main), so the two differ only in what
         // they do per request.
-        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] != "loops" || !ConcurrencyOnLoops.install() {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
+        ConcurrencyOnLoops.installSelected()
         var port = 18181
         var upstream = ""
         var arguments = CommandLine.arguments.dropFirst().makeIterator()

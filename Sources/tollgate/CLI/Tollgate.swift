@@ -13,9 +13,7 @@ enum Entry {
         // main thread. NIO's hook by default; TOLLGATE_GLOBAL_EXECUTOR=loops runs the jobs as the
         // global executor's instead (see ConcurrencyOnLoops and the README's Performance section
         // for what each costs).
-        if ProcessInfo.processInfo.environment["TOLLGATE_GLOBAL_EXECUTOR"] != "loops" || !ConcurrencyOnLoops.install() {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
+        ConcurrencyOnLoops.installSelected()
         await Tollgate.main()
     }
 }
