@@ -150,6 +150,7 @@ let package = Package(
                 "Gateway", "MockUpstream", "TollgateTestSupport", "Routing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -24,28 +24,12 @@ DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-3}
 LOADGEN=$ROOT/.build/release/tollgate-loadgen
 MOCK_PORT=${MOCK_PORT:-19090} PORT_A=${PORT_A:-18080} PORT_B=${PORT_B:-18081}
-WORK=$(mktemp -d /tmp/tollgate-cpu-XXXXXX)
-chmod 755 "$WORK"
-ADMIN_KEY="tgadmin-cpu-$RANDOM$RANDOM"
-PIDS=()
-cleanup() {
-    kill "${PIDS[@]}" 2>/dev/null || true
-    wait "${PIDS[@]}" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
+bench_work cpu
 echo "$BODY" >"$WORK/body.json"
 
-LOG_LEVEL=warning "$A" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 & PIDS+=($!)
-export OPENAI_API_KEY=sk-cpu OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1"
-BIN=$A GATEWAY_ENV=${A_ENV:-} start_gateway "$PORT_A" "$WORK/a" "$WORK/a.log"
-GATEWAY_A=${PIDS[-1]}
-BIN=$B GATEWAY_ENV=${B_ENV:-} start_gateway "$PORT_B" "$WORK/b" "$WORK/b.log"
-GATEWAY_B=${PIDS[-1]}
-read -r _ KEY_A < <(new_key "$PORT_A")
-read -r _ KEY_B < <(new_key "$PORT_B")
+start_pair
 # Each gateway's cluster: the postmaster started on its data directory, and its backends.
 POSTMASTER_A=$(pgrep -f -- "-D $WORK/a" | head -1)
 POSTMASTER_B=$(pgrep -f -- "-D $WORK/b" | head -1)

@@ -25,32 +25,16 @@ DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-64}
 MOCK_PORT=${MOCK_PORT:-19090} PORT_A=${PORT_A:-18080} PORT_B=${PORT_B:-18081}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
-WORK=$(mktemp -d /tmp/tollgate-loop-ab-XXXXXX)
-chmod 755 "$WORK"
-ADMIN_KEY="tgadmin-loop-ab-$RANDOM$RANDOM"
-PIDS=()
-cleanup() {
-    kill "${PIDS[@]}" 2>/dev/null || true
-    wait "${PIDS[@]}" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
+bench_work loop-ab
 cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = [[$BODY]]
 wrk.headers["content-type"] = "application/json"
 LUA
 
-LOG_LEVEL=warning "$A" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 & PIDS+=($!)
-export OPENAI_API_KEY=sk-loop-ab OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1"
-BIN=$A GATEWAY_ENV=${A_ENV:-} start_gateway "$PORT_A" "$WORK/a" "$WORK/a.log"
-GATEWAY_A=${PIDS[-1]}
-BIN=$B GATEWAY_ENV=${B_ENV:-} start_gateway "$PORT_B" "$WORK/b" "$WORK/b.log"
-GATEWAY_B=${PIDS[-1]}
-read -r _ KEY_A < <(new_key "$PORT_A")
-read -r _ KEY_B < <(new_key "$PORT_B")
+start_pair
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

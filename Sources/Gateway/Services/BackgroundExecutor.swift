@@ -27,9 +27,12 @@ public final class BackgroundExecutor: TaskExecutor {
     /// wakes to hand the task back here: the usage writer's loops, every 50 and 100 ms, woke two
     /// threads each time instead of none.
     public func sleep(for duration: Duration) async throws {
-        // Past about 136 years the wait is as good as for ever; below zero it is none.
-        let (seconds, attoseconds) = max(.zero, min(duration, .seconds(Int64(UInt32.max)))).components
-        let timer = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
+        try await Self.sleep(for: duration, on: loop)
+    }
+
+    /// Waits for `timer(for:on:)`; cancelling the waiting task cancels the timer.
+    static func sleep(for duration: Duration, on loop: any EventLoop) async throws {
+        let timer = timer(for: duration, on: loop)
         try await withTaskCancellationHandler {
             do {
                 try await timer.futureResult.get()
@@ -39,6 +42,13 @@ public final class BackgroundExecutor: TaskExecutor {
         } onCancel: {
             timer.cancel()
         }
+    }
+
+    /// A timer on `loop` that fires after `duration`: at once for zero or less, and past about 136
+    /// years (as good as for ever) at that, so no duration overflows the loop's clock.
+    static func timer(for duration: Duration, on loop: any EventLoop) -> Scheduled<Void> {
+        let (seconds, attoseconds) = max(.zero, min(duration, .seconds(Int64(UInt32.max)))).components
+        return loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
