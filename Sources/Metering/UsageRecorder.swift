@@ -212,8 +212,16 @@ public final class UsageRecorder: Sendable {
     }
 
     /// Closes the current segment, then writes the closed ones in order, deleting each once it is
-    /// in the store. Events recorded meanwhile go to the new segment, for the next flush.
+    /// in the store. Events recorded meanwhile go to the new segment, for the next flush, which is
+    /// created here first so that no request creates it.
     private func writeQueued() async throws {
+        // Only this function starts segments, one flush at a time: the id read here is still the
+        // current one below, and a segment in use now is still in use then.
+        let (currentID, inUse) = state.withLock { ($0.current.id, $0.current.bytes > 0 || $0.current.appending > 0) }
+        if inUse {
+            // If it cannot be created now, the first append creates it and reports any failure.
+            try? spool.create(currentID + 1)
+        }
         let unspooled = state.withLock { state -> [UsageEvent] in
             if state.current.bytes > 0 || state.current.appending > 0 {
                 state.closed.append(state.current)
@@ -335,6 +343,10 @@ public final class UsageRecorder: Sendable {
                 group.cancelAll()
             }
         }.value
+        // The segment the last flush created for appends that never came (the server stops
+        // before the recorder, so none come now): a clean exit leaves an empty spool.
+        let unused = state.withLock { $0.current.bytes == 0 && $0.current.appending == 0 ? $0.current.id : nil }
+        if let unused { try? spool.remove(unused) }
         syncNow()
         let (pending, unspooled) = state.withLock { ($0.pending, $0.unspooled.count) }
         if unspooled > 0 {

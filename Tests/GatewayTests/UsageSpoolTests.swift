@@ -29,6 +29,21 @@ import TollgateTestSupport
         _ = first
     }
 
+    /// A segment created ahead of its appends is an empty file that takes them like any other.
+    @Test func aCreatedSegmentIsEmptyUntilAppendedTo() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let storage = try FileSpoolStorage(directory: path)
+        try storage.create(4)
+        try storage.sync(current: 4)
+        #expect(try storage.existingSegments().map(\.id) == [4])
+        #expect(try storage.existingSegments().map(\.bytes) == [0])
+        try storage.append(Array("one\n".utf8), to: 4)
+        try storage.create(4)
+        try storage.append(Array("two\n".utf8), to: 4)
+        #expect(try storage.read(4) == Array("one\ntwo\n".utf8))
+    }
+
     @Test func segmentsAreListedInOrderReadAndRemoved() throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -57,7 +57,8 @@ func event(_ id: String) -> UsageEvent {
     }
 
     /// Appends run with no lock held: events recorded from many tasks while flushes close and
-    /// write segments are each written once, and the spool ends empty.
+    /// write segments are each written once, and the spool ends holding no event (only the empty
+    /// segment the last flush created for the appends to come).
     @Test func concurrentRecordsDuringFlushesAreEachWrittenOnce() async throws {
         let store = MemoryUsageStore()
         let spool = MemorySpool()
@@ -75,7 +76,7 @@ func event(_ id: String) -> UsageEvent {
         try await recorder.flush()
         #expect(store.rows.withLock { $0.count } == 2_400)
         #expect(recorder.pendingCount == 0 && recorder.spooledBytes == 0)
-        #expect(spool.segments.withLock { $0.isEmpty })
+        #expect(spool.segments.withLock { $0.count <= 1 && $0.values.allSatisfy(\.isEmpty) })
     }
 
     @Test func aFlushWritesWhatWasQueuedAndLeavesLaterEventsForTheNext() async throws {
@@ -87,6 +88,27 @@ func event(_ id: String) -> UsageEvent {
         try await recorder.flush()
         #expect(store.batches.withLock { $0 } == [2, 1])
         #expect(recorder.pendingCount == 2)
+    }
+
+    /// A flush starts the next segment by creating it, so the requests that append to it never
+    /// create a file (only the process's first segment is made by an append); an idle flush
+    /// starts none.
+    @Test func theWriterCreatesEachNewSegmentBeforeRequestsAppendToIt() async throws {
+        let spool = MemorySpool()
+        let recorder = try UsageRecorder(store: MemoryUsageStore(), spool: spool, logger: logger)
+        recorder.record(event("a"))
+        try await recorder.flush()
+        #expect(spool.made.withLock { $0.map(\.id) } == [1, 2])
+        recorder.record(event("b"))
+        recorder.record(event("c"))
+        try await recorder.flush()
+        try await recorder.flush()
+        try await recorder.flush()
+        let made = spool.made.withLock { $0 }
+        #expect(made.map(\.id) == [1, 2, 3])
+        #expect(made.map(\.byAppend) == [true, false, false])
+        #expect(spool.segments.withLock { $0[2] } == nil)
+        #expect(spool.segments.withLock { $0[3] } == [])
     }
 
     @Test func aFailedWriteKeepsTheEventsForTheNextTry() async throws {
@@ -115,13 +137,16 @@ func event(_ id: String) -> UsageEvent {
     @Test func runFlushesEverythingOnFinishEvenAfterFailures() async throws {
         let store = MemoryUsageStore()
         store.failuresLeft.withLock { $0 = 2 }
-        let recorder = try UsageRecorder(store: store, spool: MemorySpool(), flushInterval: .milliseconds(5), logger: logger)
+        let spool = MemorySpool()
+        let recorder = try UsageRecorder(store: store, spool: spool, flushInterval: .milliseconds(5), logger: logger)
         async let running: Void = recorder.run()
         for index in 0..<50 { recorder.record(event("e\(index)")) }
         recorder.finish()
         await running
         #expect(store.rows.withLock { $0.count } == 50)
         #expect(recorder.pendingCount == 0)
+        // Not even the empty segment a flush created for later appends is left.
+        #expect(spool.segments.withLock { $0.isEmpty })
     }
 }
 
@@ -237,9 +262,25 @@ final class MemorySpool: SpoolStorage {
         segments.withLock { $0.map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 } }
     }
 
+    /// Segments in the order they came into being, and whether an append or `create` made each.
+    let made = Mutex<[(id: UInt64, byAppend: Bool)]>([])
+
     func append(_ bytes: [UInt8], to id: UInt64) throws {
         if failing.withLock({ $0 }) { throw CancellationError() }
-        segments.withLock { $0[id, default: []] += bytes }
+        let new = segments.withLock { segments in
+            defer { segments[id, default: []] += bytes }
+            return segments[id] == nil
+        }
+        if new { made.withLock { $0.append((id, true)) } }
+    }
+
+    func create(_ id: UInt64) throws {
+        if failing.withLock({ $0 }) { throw CancellationError() }
+        let new = segments.withLock { segments in
+            defer { segments[id, default: []] += [] }
+            return segments[id] == nil
+        }
+        if new { made.withLock { $0.append((id, false)) } }
     }
 
     func sync(current: UInt64) throws {}

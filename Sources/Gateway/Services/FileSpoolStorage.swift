@@ -83,6 +83,10 @@ public final class FileSpoolStorage: SpoolStorage {
         }
     }
 
+    public func create(_ id: UInt64) throws {
+        _ = try descriptor(id)
+    }
+
     /// Segment `id`'s descriptor, opening (creating) the file on first use outside the lock.
     private func descriptor(_ id: UInt64) throws -> Int32 {
         if let known = files.withLock({ $0.open[id] }) { return known }
