@@ -17,8 +17,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-A=${A:-$ROOT/.build/release/tollgate}
-B=${B:-$ROOT/.build/release/tollgate}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 LOADGEN=$ROOT/.build/release/tollgate-loadgen
@@ -26,6 +24,7 @@ PASSTHROUGH=$ROOT/.build/release/tollgate-passthrough
 MOCK_PORT=${MOCK_PORT:-19090} PASS_PORT=${PASS_PORT:-18181} PORT=${PORT:-18080}
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
+compared_builds
 PIDS=()
 WORK=""
 stop() {

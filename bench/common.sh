@@ -42,10 +42,18 @@ bench_cleanup() {
     wait "${PIDS[@]}" 2>/dev/null || true
     rm -rf "$WORK"
 }
+# The two builds a comparison runs: A and B from the environment, the release build by default,
+# as absolute paths (the gateways run in the scratch directory).
+compared_builds() {
+    A=$(realpath "${A:-$ROOT/.build/release/tollgate}")
+    B=$(realpath "${B:-$ROOT/.build/release/tollgate}")
+}
 # The mock upstream on MOCK_PORT and two gateways to compare, each with its own PostgreSQL: A on
-# PORT_A (binary A, environment A_ENV) and B on PORT_B (B, B_ENV). Sets GATEWAY_A, GATEWAY_B (their
-# process ids) and KEY_A, KEY_B (a team key for each).
+# PORT_A (binary A, environment A_ENV) and B on PORT_B (B, B_ENV); the ports default to 19090,
+# 18080 and 18081. Sets GATEWAY_A, GATEWAY_B (their process ids) and KEY_A, KEY_B (a team key for
+# each).
 start_pair() {
+    : "${MOCK_PORT:=19090}" "${PORT_A:=18080}" "${PORT_B:=18081}"
     LOG_LEVEL=warning "$A" mock-upstream --port "$MOCK_PORT" >"$WORK/mock.log" 2>&1 & PIDS+=($!)
     export OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1"
     BIN=$A GATEWAY_ENV=${A_ENV:-} start_gateway "$PORT_A" "$WORK/a" "$WORK/a.log"

@@ -16,16 +16,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-A=${A:-$ROOT/.build/release/tollgate}
-B=${B:-$ROOT/.build/release/tollgate}
-A=$(realpath "$A") B=$(realpath "$B")
 RATE=${RATE:-1000}
 DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-3}
 LOADGEN=$ROOT/.build/release/tollgate-loadgen
-MOCK_PORT=${MOCK_PORT:-19090} PORT_A=${PORT_A:-18080} PORT_B=${PORT_B:-18081}
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
+compared_builds
 bench_work cpu
 echo "$BODY" >"$WORK/body.json"
 

@@ -17,16 +17,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-A=${A:-$ROOT/.build/release/tollgate}
-B=${B:-$ROOT/.build/release/tollgate}
-A=$(realpath "$A") B=$(realpath "$B")
 ROUNDS=${ROUNDS:-6}
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-64}
-MOCK_PORT=${MOCK_PORT:-19090} PORT_A=${PORT_A:-18080} PORT_B=${PORT_B:-18081}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
+compared_builds
 bench_work loop-ab
 cat >"$WORK/post.lua" <<LUA
 wrk.method = "POST"

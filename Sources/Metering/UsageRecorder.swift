@@ -37,6 +37,9 @@ public final class UsageRecorder: Sendable {
         /// Appends that claimed this segment and have not been booked yet (their `write(2)` runs
         /// with no lock held): a flush waits for them before it reads the segment.
         var appending = 0
+
+        /// Whether anything was appended to it or is being appended.
+        var isUsed: Bool { bytes > 0 || appending > 0 }
     }
 
     private struct State {
@@ -217,13 +220,13 @@ public final class UsageRecorder: Sendable {
     private func writeQueued() async throws {
         // Only this function starts segments, one flush at a time: the id read here is still the
         // current one below, and a segment in use now is still in use then.
-        let (currentID, inUse) = state.withLock { ($0.current.id, $0.current.bytes > 0 || $0.current.appending > 0) }
+        let (currentID, inUse) = state.withLock { ($0.current.id, $0.current.isUsed) }
         if inUse {
             // If it cannot be created now, the first append creates it and reports any failure.
             try? spool.create(currentID + 1)
         }
         let unspooled = state.withLock { state -> [UsageEvent] in
-            if state.current.bytes > 0 || state.current.appending > 0 {
+            if state.current.isUsed {
                 state.closed.append(state.current)
                 state.current = Segment(id: state.current.id + 1)
             }
@@ -345,7 +348,7 @@ public final class UsageRecorder: Sendable {
         }.value
         // The segment the last flush created for appends that never came (the server stops
         // before the recorder, so none come now): a clean exit leaves an empty spool.
-        let unused = state.withLock { $0.current.bytes == 0 && $0.current.appending == 0 ? $0.current.id : nil }
+        let unused = state.withLock { $0.current.isUsed ? nil : $0.current.id }
         if let unused { try? spool.remove(unused) }
         syncNow()
         let (pending, unspooled) = state.withLock { ($0.pending, $0.unspooled.count) }
